@@ -1,0 +1,92 @@
+// The relay's configuration (contract §4): the environment, read once, validated against one
+// TypeBox schema. A bad value stops start-up with a message naming the variable and the rule;
+// values themselves are never echoed (SECRET_KEY must not reach a log).
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { DEFAULT_ENTITIES_LIMIT, MAX_ENTITIES_LIMIT } from './ctim/bundle.js'
+
+export const DEFAULT_JWKS_HOSTS = 'visibility.amp.cisco.com,visibility.eu.amp.cisco.com,visibility.apjc.amp.cisco.com'
+export const DEFAULT_C1FAPP_API_URL = 'https://www.c1fapp.com/cifapp/api/'
+
+const HTTP_URL = '^https?://[^\\s/?#]+[^\\s]*$'
+
+export const EnvironmentSchema = Type.Object({
+  SECRET_KEY: Type.Optional(Type.String({ minLength: 32, description: 'the HS256 secret the JWTs are signed with, at least 32 characters' })),
+  RELAY_PUBLIC_URL: Type.Optional(Type.String({ pattern: HTTP_URL, description: "the relay's public http(s) URL, the RS256 tokens' audience" })),
+  JWKS_HOSTS: Type.String({ pattern: '^[A-Za-z0-9.:-]+(,[A-Za-z0-9.:-]+)*$', default: DEFAULT_JWKS_HOSTS, description: 'comma-separated host names whose JWKS may be fetched' }),
+  JWKS_ALLOW_HTTP: Type.Boolean({ default: false, description: '1 to fetch the JWKS over plain http from loopback hosts (tests, local trials)' }),
+  C1FAPP_API_URL: Type.String({ pattern: HTTP_URL, default: DEFAULT_C1FAPP_API_URL, description: 'the C1fApp API endpoint, an http(s) URL' }),
+  C1FAPP_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 10000, description: 'how long one C1fApp request may take, in milliseconds (100–60000)' }),
+  C1FAPP_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 8, description: 'C1fApp requests in flight at once for one call (1–64)' }),
+  MAX_OBSERVABLES: Type.Integer({ minimum: 1, maximum: 10000, default: 500, description: 'observables accepted in one call (1–10000)' }),
+  MAX_VALUE_LENGTH: Type.Integer({ minimum: 16, maximum: 65536, default: 4096, description: "characters of one observable's value (16–65536)" }),
+  MAX_BODY_BYTES: Type.Integer({ minimum: 1024, maximum: 67108864, default: 1048576, description: 'bytes of one request body (1024–67108864)' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'the TCP port the server listens on (0–65535)' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'the address the server listens on' }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(level => Type.Literal(level)), { default: 'info', description: 'the pino log level: fatal, error, warn, info, debug, trace or silent' })
+})
+
+type Environment = Static<typeof EnvironmentSchema>
+
+export interface RelayConfig extends Omit<Environment, 'JWKS_HOSTS'> {
+  JWKS_HOSTS: string[]
+  CTR_ENTITIES_LIMIT: number
+}
+
+export class ConfigError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+export interface ConfigReading {
+  config: RelayConfig
+  /** not fatal, to be logged once the logger exists */
+  warnings: string[]
+}
+
+/** As the original documented: an unset or unusable value means 100, more than 1000 means 1000. */
+function readEntitiesLimit (raw: string | undefined, warnings: string[]): number {
+  if (raw === undefined) return DEFAULT_ENTITIES_LIMIT
+  const limit = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN
+  if (!(limit > 0)) {
+    warnings.push(`CTR_ENTITIES_LIMIT must be a positive integer; using the default ${DEFAULT_ENTITIES_LIMIT}`)
+    return DEFAULT_ENTITIES_LIMIT
+  }
+  if (limit > MAX_ENTITIES_LIMIT) {
+    warnings.push(`CTR_ENTITIES_LIMIT is at most ${MAX_ENTITIES_LIMIT}; using ${MAX_ENTITIES_LIMIT}`)
+    return MAX_ENTITIES_LIMIT
+  }
+  return limit
+}
+
+export function readConfig (env: Record<string, string | undefined>): ConfigReading {
+  const warnings: string[] = []
+  // An empty variable is an unset one: deployment tools often write VAR= for "not set".
+  const given: Record<string, string> = {}
+  for (const name of Object.keys(EnvironmentSchema.properties)) {
+    const value = env[name]
+    if (value !== undefined && value !== '') given[name] = value
+  }
+  const values = Value.Convert(EnvironmentSchema, Value.Default(EnvironmentSchema, given))
+  const problems = new Map<string, string>()
+  for (const error of Value.Errors(EnvironmentSchema, values)) {
+    const name = error.path.slice(1)
+    const rule = (EnvironmentSchema.properties as Record<string, TSchema>)[name].description
+    if (!problems.has(name)) problems.set(name, `${name} is invalid: it must be ${rule}`)
+  }
+  if (problems.size > 0) throw new ConfigError(`Invalid configuration: ${[...problems.values()].join('; ')}`)
+
+  const environment = values as Environment
+  if (environment.SECRET_KEY === undefined && environment.RELAY_PUBLIC_URL === undefined) {
+    throw new ConfigError('Invalid configuration: set SECRET_KEY (the HS256 secret the JWTs are signed with, at least 32 characters) ' +
+      "or RELAY_PUBLIC_URL (the relay's public URL, for Threat Response's RS256 configuration tokens); neither is set")
+  }
+  const config: RelayConfig = {
+    ...environment,
+    JWKS_HOSTS: environment.JWKS_HOSTS.split(',').map(host => host.toLowerCase()),
+    CTR_ENTITIES_LIMIT: readEntitiesLimit(env.CTR_ENTITIES_LIMIT === '' ? undefined : env.CTR_ENTITIES_LIMIT, warnings)
+  }
+  return { config, warnings }
+}

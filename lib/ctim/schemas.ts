@@ -1,0 +1,95 @@
+// The CTIM entities this relay emits, as TypeBox schemas. They are the routes' answer schemas, so
+// Fastify serialises every answer through them, and the tests validate answers against them.
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+
+/** One CTIM schema version for every entity the project emits. */
+export const CTIM_SCHEMA_VERSION = '1.0.17'
+
+export const EnvelopeErrorSchema = Type.Object({
+  type: Type.Union([Type.Literal('fatal'), Type.Literal('warning')]),
+  code: Type.String(),
+  message: Type.String()
+}, { $id: 'EnvelopeError', additionalProperties: false })
+
+/** Threat Response's envelope: data, errors, or both (partial results). */
+export function Envelope<T extends TSchema> (data: T) {
+  return Type.Object({
+    data: Type.Optional(data),
+    errors: Type.Optional(Type.Array(EnvelopeErrorSchema))
+  }, { additionalProperties: false })
+}
+
+export const ErrorEnvelopeSchema = Type.Object({
+  errors: Type.Array(EnvelopeErrorSchema)
+}, { additionalProperties: false })
+
+export const ObservableSchema = Type.Object({
+  type: Type.String(),
+  value: Type.String()
+}, { additionalProperties: false })
+
+export const ConfidenceSchema = Type.Union(['High', 'Medium', 'Low', 'Unknown'].map(level => Type.Literal(level)))
+
+export const ObservedRelationSchema = Type.Object({
+  origin: Type.String(),
+  relation: Type.String(),
+  source: ObservableSchema,
+  related: ObservableSchema
+}, { additionalProperties: false })
+
+export const SightingSchema = Type.Object({
+  id: Type.String({ pattern: '^transient:sighting-' }),
+  type: Type.Literal('sighting'),
+  schema_version: Type.Literal(CTIM_SCHEMA_VERSION),
+  source: Type.String(),
+  source_uri: Type.Optional(Type.String()),
+  confidence: ConfidenceSchema,
+  count: Type.Integer({ minimum: 1 }),
+  description: Type.String(),
+  observables: Type.Array(ObservableSchema),
+  observed_time: Type.Object({
+    start_time: Type.String(),
+    end_time: Type.String()
+  }, { additionalProperties: false }),
+  relations: Type.Array(ObservedRelationSchema)
+}, { additionalProperties: false })
+
+export const IndicatorSchema = Type.Object({
+  id: Type.String({ pattern: '^transient:indicator-' }),
+  type: Type.Literal('indicator'),
+  schema_version: Type.Literal(CTIM_SCHEMA_VERSION),
+  producer: Type.String(),
+  title: Type.String(),
+  short_description: Type.String(),
+  tags: Type.Array(Type.String()),
+  confidence: ConfidenceSchema,
+  tlp: Type.Literal('white'),
+  valid_time: Type.Object({}, { additionalProperties: false })
+}, { additionalProperties: false })
+
+export const RelationshipSchema = Type.Object({
+  id: Type.String({ pattern: '^transient:relationship-' }),
+  type: Type.Literal('relationship'),
+  schema_version: Type.Literal(CTIM_SCHEMA_VERSION),
+  relationship_type: Type.Literal('member-of'),
+  source_ref: Type.String(),
+  target_ref: Type.String()
+}, { additionalProperties: false })
+
+function List<T extends TSchema> (doc: T) {
+  return Type.Object({ count: Type.Integer({ minimum: 1 }), docs: Type.Array(doc) }, { additionalProperties: false })
+}
+
+/** Only non-empty lists are present; nothing found is `{}`. */
+export const ObserveBundleSchema = Type.Object({
+  sightings: Type.Optional(List(SightingSchema)),
+  indicators: Type.Optional(List(IndicatorSchema)),
+  relationships: Type.Optional(List(RelationshipSchema))
+}, { additionalProperties: false })
+
+export type Sighting = Static<typeof SightingSchema>
+export type Indicator = Static<typeof IndicatorSchema>
+export type Relationship = Static<typeof RelationshipSchema>
+export type ObservedRelation = Static<typeof ObservedRelationSchema>
+export type CtimObservable = Static<typeof ObservableSchema>
+export type ObserveBundle = Static<typeof ObserveBundleSchema>

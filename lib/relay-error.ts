@@ -1,0 +1,48 @@
+// Every error an analyst can see is one RelayError with a code of the contract, born where the
+// reason is known and rendered into the Threat Response envelope in one place (plugins/errors.ts).
+
+export type ErrorCode =
+  | 'invalid argument'
+  | 'authorization error'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not found'
+  | 'too many requests'
+  | 'unknown'
+  | 'connection error'
+  | 'key error'
+  | 'health check failed'
+
+export type ErrorType = 'fatal' | 'warning'
+
+export interface EnvelopeError {
+  type: ErrorType
+  code: string
+  message: string
+}
+
+export class RelayError extends Error {
+  readonly code: ErrorCode
+  readonly type: ErrorType
+
+  constructor (code: ErrorCode, message: string, type: ErrorType = 'fatal') {
+    super(message)
+    this.name = 'RelayError'
+    this.code = code
+    this.type = type
+  }
+
+  toEnvelope (): EnvelopeError {
+    return { type: this.type, code: this.code, message: this.message }
+  }
+}
+
+/** The same error reported by several observables is shown to the analyst once. */
+export function uniqueErrors (errors: RelayError[]): EnvelopeError[] {
+  const seen = new Map<string, EnvelopeError>()
+  for (const error of errors) {
+    const envelope = error.toEnvelope()
+    seen.set(`${envelope.type}\u0000${envelope.code}\u0000${envelope.message}`, envelope)
+  }
+  return [...seen.values()]
+}

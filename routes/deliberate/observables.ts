@@ -1,0 +1,21 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { Envelope } from '../../lib/ctim/schemas.js'
+import { BEARER, observablesBodyFor } from '../../lib/routes.js'
+
+const deliberate: FastifyPluginAsyncTypebox = async function deliberate (fastify) {
+  fastify.post('/observables', {
+    schema: {
+      summary: 'Verdicts of the observables: none yet',
+      tags: ['relay'],
+      security: BEARER,
+      body: observablesBodyFor(fastify.config),
+      response: { 200: Envelope(Type.Object({}, { additionalProperties: false })) }
+    },
+    onRequest: fastify.authenticate
+  }, async function deliberateObservables () {
+    return { data: {} }
+  })
+}
+
+export default deliberate
