@@ -5,12 +5,13 @@ import { fileURLToPath } from 'node:url'
 import autoload from '@fastify/autoload'
 import { Ajv } from 'ajv'
 import type { FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
 export interface AppOptions {
-  /** the environment to configure the relay from; process.env when absent */
-  env?: Record<string, string | undefined>
+  /** the environment to configure the relay from (process.env in production, the tests' own in tests) */
+  env: Record<string, string | undefined>
 }
 
 const app: FastifyPluginAsync<AppOptions> = async function app (fastify, opts) {
@@ -22,4 +23,5 @@ const app: FastifyPluginAsync<AppOptions> = async function app (fastify, opts) {
   await fastify.register(autoload, { dir: path.join(here, 'routes'), options: opts })
 }
 
-export default app
+// Not encapsulated: its error handler, 404 handler and validator serve the whole server.
+export default fp(app, { name: 'c1fapp-relay', fastify: '5.x' })

@@ -1,33 +1,41 @@
 // Process entry: build Fastify, register the app, listen; close gracefully on signals.
+import { pathToFileURL } from 'node:url'
 import closeWithGrace from 'close-with-grace'
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import app from './app.js'
-import { ConfigError, readConfig } from './lib/config.js'
+import { readConfig } from './lib/config.js'
 
-let config
-try {
-  config = readConfig(process.env).config
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error
-  console.error(error.message)
-  process.exit(1)
+/**
+ * Starts the relay configured by `env`; throws ConfigError on bad configuration. `onClose` runs
+ * when the relay closes (the demo closes its simulator there).
+ */
+export async function start (env: Record<string, string | undefined>, onClose?: () => Promise<void>): Promise<FastifyInstance> {
+  const { config } = readConfig(env)
+  const server = Fastify({
+    logger: {
+      level: config.LOG_LEVEL,
+      // A JWT carries the user's C1fApp key: never log it.
+      redact: ['req.headers.authorization']
+    }
+  })
+  await server.register(app, { env })
+  if (onClose !== undefined) server.addHook('onClose', onClose)
+
+  closeWithGrace({ delay: 10000, logger: server.log }, async function ({ signal, err }) {
+    if (err !== undefined) server.log.error({ err }, 'closing after an error')
+    else server.log.info({ signal }, 'closing')
+    await server.close()
+  })
+
+  await server.listen({ port: config.PORT, host: config.HOST })
+  return server
 }
 
-const server = Fastify({
-  logger: {
-    level: config.LOG_LEVEL,
-    // A JWT carries the user's C1fApp key: never log it.
-    redact: ['req.headers.authorization']
-  },
-  disableRequestLogging: false
-})
-
-await server.register(app, { env: process.env })
-
-closeWithGrace({ delay: 10000 }, async function ({ signal, err }) {
-  if (err !== undefined) server.log.error({ err }, 'closing after an error')
-  else server.log.info({ signal }, 'closing')
-  await server.close()
-})
-
-await server.listen({ port: config.PORT, host: config.HOST })
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    await start(process.env)
+  } catch (error) {
+    console.error((error as Error).message)
+    process.exit(1)
+  }
+}

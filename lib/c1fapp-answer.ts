@@ -21,9 +21,9 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   429: 'too many requests'
 }
 
-/** The body as an analyst may see it: cut, and never echoing the user's key. */
+/** The body as an analyst may see it: cut, and never echoing the user's key (never empty: auth.ts). */
 export function quote (body: string, key: string): string {
-  const text = key === '' ? body.trim() : body.trim().replaceAll(key, '<key>')
+  const text = body.trim().replaceAll(key, '<key>')
   return text.length > MESSAGE_BODY_LIMIT ? `${text.slice(0, MESSAGE_BODY_LIMIT)}…` : text
 }
 

@@ -22,7 +22,7 @@ export const EnvironmentSchema = Type.Object({
   MAX_VALUE_LENGTH: Type.Integer({ minimum: 16, maximum: 65536, default: 4096, description: "characters of one observable's value (16–65536)" }),
   MAX_BODY_BYTES: Type.Integer({ minimum: 1024, maximum: 67108864, default: 1048576, description: 'bytes of one request body (1024–67108864)' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'the TCP port the server listens on (0–65535)' }),
-  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'the address the server listens on' }),
+  HOST: Type.String({ pattern: '^\\S+$', default: '127.0.0.1', description: 'the address the server listens on' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(level => Type.Literal(level)), { default: 'info', description: 'the pino log level: fatal, error, warn, info, debug, trace or silent' })
 })
 

@@ -50,7 +50,7 @@ export default fp(async function auth (fastify) {
     try {
       payload = fastify.jwt.verify(token)
     } catch (error) {
-      const code = (error as { code?: string }).code ?? ''
+      const { code } = error as { code: string }
       if (STRUCTURE_ERRORS.has(code)) throw authorizationError('Wrong JWT structure')
       if (code === 'FAST_JWT_INVALID_PAYLOAD') throw authorizationError('Wrong JWT payload structure')
       throw authorizationError('Failed to decode JWT with provided key')

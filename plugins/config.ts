@@ -8,12 +8,12 @@ declare module 'fastify' {
 }
 
 export interface ConfigPluginOptions {
-  /** the environment to read; tests hand theirs in here instead of touching process.env */
-  env?: Record<string, string | undefined>
+  /** the environment to read: the entry points hand in process.env, tests their own */
+  env: Record<string, string | undefined>
 }
 
 export default fp<ConfigPluginOptions>(async function config (fastify, opts) {
-  const { config, warnings } = readConfig(opts.env ?? process.env)
+  const { config, warnings } = readConfig(opts.env)
   for (const warning of warnings) fastify.log.warn(warning)
   fastify.decorate('config', config)
 }, { name: 'config', fastify: '5.x' })

@@ -1,0 +1,34 @@
+// `npm run demo`: the C1fApp simulator and the relay pointed at it, with a ready token and the
+// curl lines that make the relay answer real CTIM. Nothing leaves this machine.
+import { randomBytes } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import { createSigner } from 'fast-jwt'
+import { start } from '../server.js'
+import { DEMO_OBSERVABLES } from '../simulator/dataset.js'
+import { DEMO_API_KEY, startSimulator } from '../simulator/server.js'
+
+const secretKey = randomBytes(32).toString('hex')
+const simulator = await startSimulator({ port: Number(process.env.SIMULATOR_PORT ?? 0) })
+const relay = await start({
+  SECRET_KEY: secretKey,
+  C1FAPP_API_URL: simulator.url,
+  PORT: process.env.PORT ?? '3000',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn'
+}, () => simulator.close())
+
+const { port } = relay.server.address() as AddressInfo
+const base = `http://127.0.0.1:${port}`
+const jwt = createSigner({ key: secretKey, algorithm: 'HS256' })({ key: DEMO_API_KEY })
+const body = JSON.stringify(DEMO_OBSERVABLES)
+
+console.log(`C1fApp simulator  ${simulator.url}  (its key: ${DEMO_API_KEY})
+C1fApp relay      ${base}  (OpenAPI: ${base}/documentation)
+
+SECRET_KEY=${secretKey}
+JWT=${jwt}
+
+curl -s -X POST ${base}/health -H "Authorization: Bearer ${jwt}"
+curl -s -X POST ${base}/observe/observables -H "Authorization: Bearer ${jwt}" -H 'Content-Type: application/json' -d '${body}'
+
+Ctrl-C stops both.`)

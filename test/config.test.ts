@@ -1,0 +1,112 @@
+// Contract §4: the environment, validated once; bad configuration stops start-up and says why.
+import t from 'tap'
+import { Writable } from 'node:stream'
+import Fastify from 'fastify'
+import app from '../app.js'
+import { ConfigError, DEFAULT_C1FAPP_API_URL, readConfig } from '../lib/config.js'
+import { SECRET_KEY } from './helper.js'
+
+const secret = { SECRET_KEY }
+
+t.test('defaults', async t => {
+  const { config, warnings } = readConfig(secret)
+  t.strictSame(warnings, [])
+  t.strictSame(config, {
+    SECRET_KEY,
+    JWKS_HOSTS: ['visibility.amp.cisco.com', 'visibility.eu.amp.cisco.com', 'visibility.apjc.amp.cisco.com'],
+    JWKS_ALLOW_HTTP: false,
+    C1FAPP_API_URL: DEFAULT_C1FAPP_API_URL,
+    C1FAPP_TIMEOUT_MS: 10000,
+    C1FAPP_CONCURRENCY: 8,
+    MAX_OBSERVABLES: 500,
+    MAX_VALUE_LENGTH: 4096,
+    MAX_BODY_BYTES: 1048576,
+    PORT: 3000,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    CTR_ENTITIES_LIMIT: 100
+  })
+  t.equal(DEFAULT_C1FAPP_API_URL, 'https://www.c1fapp.com/cifapp/api/')
+})
+
+t.test('values are read and converted; an empty variable is an unset one', async t => {
+  const { config } = readConfig({
+    ...secret,
+    C1FAPP_API_URL: 'http://127.0.0.1:8080/cifapp/api/',
+    C1FAPP_TIMEOUT_MS: '2500',
+    PORT: '8080',
+    HOST: '0.0.0.0',
+    LOG_LEVEL: 'warn',
+    JWKS_HOSTS: 'Visibility.AMP.cisco.com,127.0.0.1:9000',
+    JWKS_ALLOW_HTTP: '1',
+    CTR_ENTITIES_LIMIT: '250',
+    MAX_OBSERVABLES: ''
+  })
+  t.match(config, {
+    C1FAPP_API_URL: 'http://127.0.0.1:8080/cifapp/api/',
+    C1FAPP_TIMEOUT_MS: 2500,
+    PORT: 8080,
+    HOST: '0.0.0.0',
+    LOG_LEVEL: 'warn',
+    JWKS_HOSTS: ['visibility.amp.cisco.com', '127.0.0.1:9000'],
+    JWKS_ALLOW_HTTP: true,
+    CTR_ENTITIES_LIMIT: 250,
+    MAX_OBSERVABLES: 500
+  })
+})
+
+t.test('CTR_ENTITIES_LIMIT: unusable means 100, more than 1000 means 1000, each with a warning', async t => {
+  const limit = (value: string) => readConfig({ ...secret, CTR_ENTITIES_LIMIT: value })
+  for (const value of ['0', '-5', 'ten', '1.5', '']) {
+    const { config, warnings } = limit(value)
+    t.equal(config.CTR_ENTITIES_LIMIT, 100, JSON.stringify(value))
+    t.strictSame(warnings, value === '' ? [] : ['CTR_ENTITIES_LIMIT must be a positive integer; using the default 100'])
+  }
+  t.strictSame(limit('1000'), { config: { ...limit('1000').config, CTR_ENTITIES_LIMIT: 1000 }, warnings: [] })
+  t.strictSame(limit('5000').warnings, ['CTR_ENTITIES_LIMIT is at most 1000; using 1000'])
+  t.equal(limit('5000').config.CTR_ENTITIES_LIMIT, 1000)
+  t.equal(limit(' 7 ').config.CTR_ENTITIES_LIMIT, 7)
+})
+
+t.test('bad configuration names the variable and the rule, never the value', async t => {
+  const fails = (env: Record<string, string>) => t.throws(() => readConfig(env), ConfigError)
+  t.throws(() => readConfig({}), {
+    name: 'ConfigError',
+    message: 'Invalid configuration: set SECRET_KEY (the HS256 secret the JWTs are signed with, at least 32 characters) or ' +
+      "RELAY_PUBLIC_URL (the relay's public URL, for Threat Response's RS256 configuration tokens); neither is set"
+  })
+  t.throws(() => readConfig({ SECRET_KEY: 'short-secret' }), {
+    message: 'Invalid configuration: SECRET_KEY is invalid: it must be the HS256 secret the JWTs are signed with, at least 32 characters'
+  })
+  try {
+    readConfig({ SECRET_KEY: 'short-secret' })
+  } catch (error) {
+    t.notMatch((error as Error).message, /short-secret/, 'the secret is not echoed')
+  }
+  t.throws(() => readConfig({ ...secret, PORT: 'eighty', LOG_LEVEL: 'loud', C1FAPP_API_URL: 'ftp://c1fapp.example/' }), {
+    message: 'Invalid configuration: C1FAPP_API_URL is invalid: it must be the C1fApp API endpoint, an http(s) URL; ' +
+      'PORT is invalid: it must be the TCP port the server listens on (0–65535); ' +
+      'LOG_LEVEL is invalid: it must be the pino log level: fatal, error, warn, info, debug, trace or silent'
+  })
+  for (const [name, value] of [
+    ['C1FAPP_TIMEOUT_MS', '50'], ['C1FAPP_TIMEOUT_MS', '1e9'], ['C1FAPP_CONCURRENCY', '0'], ['MAX_OBSERVABLES', '-1'],
+    ['MAX_VALUE_LENGTH', '2'], ['MAX_BODY_BYTES', '10'], ['PORT', '70000'], ['JWKS_HOSTS', 'a.example, b.example'],
+    ['JWKS_ALLOW_HTTP', 'maybe'], ['RELAY_PUBLIC_URL', 'relay.example'], ['C1FAPP_API_URL', 'not a url'], ['HOST', ' ']
+  ]) {
+    const error = fails({ ...secret, [name]: value })
+    t.ok(error, `${name}=${value}`)
+  }
+  t.throws(() => readConfig({ ...secret, C1FAPP_CONCURRENCY: '0' }), { message: /^Invalid configuration: C1FAPP_CONCURRENCY is invalid: it must be C1fApp requests in flight at once for one call \(1–64\)$/ })
+})
+
+t.test('the config plugin decorates the instance and logs the warnings once', async t => {
+  const lines: string[] = []
+  const stream = new Writable({ write (chunk, _encoding, done) { lines.push(chunk.toString()); done() } })
+  const server = Fastify({ logger: { level: 'warn', stream } })
+  await server.register(app, { env: { ...secret, CTR_ENTITIES_LIMIT: 'lots' } })
+  await server.ready()
+  t.teardown(() => server.close())
+  t.equal(server.config.CTR_ENTITIES_LIMIT, 100)
+  t.equal(lines.length, 1)
+  t.match(JSON.parse(lines[0]), { level: 40, msg: 'CTR_ENTITIES_LIMIT must be a positive integer; using the default 100' })
+})

@@ -1,0 +1,87 @@
+// The one way tests build the relay: Fastify + app.ts, configured through plugin options,
+// talking to a C1fApp simulator on loopback over real sockets.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Value } from '@sinclair/typebox/value'
+import { createSigner } from 'fast-jwt'
+import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import app from '../app.js'
+import { Envelope, ObserveBundleSchema } from '../lib/ctim/schemas.js'
+import { DEMO_API_KEY, startSimulator, type Simulator } from '../simulator/server.js'
+
+/** What the helpers need of a tap test. */
+interface Test {
+  teardown: (fn: () => unknown) => void
+  equal: (found: any, wanted: any, ...rest: any[]) => boolean
+  ok: (value: any, ...rest: any[]) => boolean
+}
+
+export const SECRET_KEY = 'test-secret-key-that-is-long-enough-0123456789'
+export const C1FAPP_KEY = DEMO_API_KEY
+
+export interface Relay {
+  app: FastifyInstance
+  simulator: Simulator
+}
+
+/** A relay on a fresh simulator; both close when the test ends. */
+export async function buildRelay (t: Test, env: Record<string, string | undefined> = {}): Promise<Relay> {
+  const simulator = await startSimulator()
+  t.teardown(() => simulator.close())
+  const relay = await buildApp(t, { C1FAPP_API_URL: simulator.url, ...env })
+  return { app: relay, simulator }
+}
+
+export async function buildApp (t: Test, env: Record<string, string | undefined> = {}): Promise<FastifyInstance> {
+  const instance = Fastify({ logger: false })
+  await instance.register(app, { env: { SECRET_KEY, ...env } })
+  t.teardown(() => instance.close())
+  await instance.ready()
+  return instance
+}
+
+/** An HS256 token as the original relay's `jwt` tool makes it. */
+export function token (payload: Record<string, unknown> = { key: C1FAPP_KEY }, secret = SECRET_KEY): string {
+  return createSigner({ key: secret, algorithm: 'HS256' })(payload)
+}
+
+export function bearer (jwt = token()): Record<string, string> {
+  return { authorization: `Bearer ${jwt}` }
+}
+
+export async function post (relay: FastifyInstance, url: string, body?: unknown, headers: Record<string, string> = bearer()): Promise<LightMyRequestResponse> {
+  return relay.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/json', ...headers },
+    payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
+  })
+}
+
+const answersDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'answers')
+const ObserveAnswerSchema = Envelope(ObserveBundleSchema)
+
+/** Saves an answer for .ci/run, which checks every saved answer against Threat Response's published schema. */
+export function saveAnswer (route: 'observe' | 'deliberate' | 'refer' | 'health', name: string, body: unknown): void {
+  mkdirSync(path.join(answersDir, route), { recursive: true })
+  writeFileSync(path.join(answersDir, route, `${name}.json`), JSON.stringify(body, null, 2))
+}
+
+/** An observe answer, checked against the project's own answer schema and saved for .ci/run. */
+export function observeBody (t: Test, response: LightMyRequestResponse, name: string): any {
+  t.equal(response.statusCode, 200, `${name}: HTTP 200`)
+  const body = response.json()
+  t.ok(Value.Check(ObserveAnswerSchema, body), `${name}: the answer matches the answer schema`)
+  saveAnswer('observe', name, body)
+  return body
+}
+
+/** The error envelope Threat Response shows the analyst. */
+export function fatal (code: string, message: string) {
+  return { errors: [{ type: 'fatal', code, message }] }
+}
+
+export function authorizationFailed (reason: string) {
+  return fatal('authorization error', `Authorization failed: ${reason}`)
+}

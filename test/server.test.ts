@@ -1,0 +1,80 @@
+// The process entries as a module owner runs them: server.ts and the demo, in child processes.
+import t from 'tap'
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { SECRET_KEY } from './helper.js'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+/**
+ * Runs an entry point under tsx with only the environment given: nothing of the test process
+ * leaks in (nor tap's coverage hooks, which would mix tsx's transpilation into the report).
+ */
+function run (script: string, env: Record<string, string>): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: root,
+    env: { PATH: process.env.PATH as string, FASTIFY_AUTOLOAD_TYPESCRIPT: '1', ...env }
+  })
+}
+
+/** Collects the output until `pattern` shows up (or the process ends). */
+async function waitForOutput (child: ChildProcessWithoutNullStreams, pattern: RegExp): Promise<string> {
+  let output = ''
+  return new Promise(resolve => {
+    const check = (chunk: Buffer) => {
+      output += chunk.toString()
+      if (pattern.test(output)) resolve(output)
+    }
+    child.stdout.on('data', check)
+    child.stderr.on('data', check)
+    child.on('close', () => resolve(output))
+  })
+}
+
+/** The exit code, whether the process has already ended or not. */
+async function exitCode (child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode
+  const [code] = await once(child, 'exit')
+  return code
+}
+
+t.test('bad configuration stops start-up with a message that names the variable', async t => {
+  const child = run('server.ts', { SECRET_KEY: 'too-short' })
+  const output = await waitForOutput(child, /$^/)
+  t.equal(await exitCode(child), 1)
+  t.equal(output.trim(), 'Invalid configuration: SECRET_KEY is invalid: it must be the HS256 secret the JWTs are signed with, at least 32 characters')
+})
+
+t.test('server.ts listens where configured, answers, and closes on SIGTERM', async t => {
+  const child = run('server.ts', { SECRET_KEY, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' })
+  const output = await waitForOutput(child, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/)
+  const base = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1]
+  const response = await fetch(`${base}/version`, { method: 'POST' })
+  t.equal(response.status, 200)
+  t.match(await response.json(), { version: /^\d+\.\d+\.\d+/ })
+  child.kill('SIGTERM')
+  t.equal(await exitCode(child), 0)
+})
+
+t.test('the demo starts the simulator and the relay, and its curl lines answer real CTIM', async t => {
+  const child = run('bin/demo.ts', { PORT: '0' })
+  t.teardown(() => { child.kill('SIGKILL') })
+  const output = await waitForOutput(child, /Ctrl-C stops both\./)
+  const health = /curl -s -X POST (\S+) -H "Authorization: Bearer (\S+)"\n/.exec(output)!
+  t.ok(health, output)
+  const [, healthUrl, jwt] = health
+  t.strictSame(await (await fetch(healthUrl, { method: 'POST', headers: { authorization: `Bearer ${jwt}` } })).json(), { data: { status: 'ok' } })
+  const observe = /curl -s -X POST (\S+\/observe\/observables) .* -d '(.+)'\n/.exec(output)!
+  const answer = await (await fetch(observe[1], {
+    method: 'POST',
+    headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
+    body: observe[2]
+  })).json() as any
+  t.ok(answer.data.sightings.count > 0, 'sightings')
+  t.ok(answer.data.indicators.count > 0, 'indicators')
+  t.equal(answer.data.relationships.count, answer.data.sightings.count, 'relationships')
+  t.notOk(answer.errors)
+  child.kill('SIGINT')
+  t.equal(await exitCode(child), 0)
+})
