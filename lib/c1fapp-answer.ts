@@ -71,3 +71,13 @@ const CONNECTION_REASONS: Record<string, string> = {
   ENETUNREACH: 'the network is unreachable (ENETUNREACH)',
   ERR_GOT_REQUEST_ERROR: 'the request failed'
 }
+
+/** The whole call's time is up (C1FAPP_DEADLINE_MS), retries included. */
+export function deadlineError (deadlineMs: number): RelayError {
+  return new RelayError('connection error', `Unable to connect to C1fApp: no answer within the relay's deadline of ${deadlineMs} ms (C1FAPP_DEADLINE_MS)`)
+}
+
+/** An answer past C1FAPP_MAX_ANSWER_BYTES is refused instead of buffered without end. */
+export function answerTooLarge (maxBytes: number): RelayError {
+  return new RelayError('unknown', `C1fApp's answer is larger than ${maxBytes} bytes (C1FAPP_MAX_ANSWER_BYTES); it was not read`)
+}

@@ -1,11 +1,16 @@
-// fastify.c1fapp: one observable value → C1fApp's records, or a RelayError (contract §2).
+// fastify.c1fapp: observable values → C1fApp's records, or a RelayError (contract §2).
+// Upstream calls are the user's daily quota: each value once per call, answers cached per key,
+// retries only where they are safe (connection errors, 5xx) and within one deadline per call.
+import { createHash } from 'node:crypto'
 import http from 'node:http'
 import https from 'node:https'
 import fp from 'fastify-plugin'
-import got, { type Got } from 'got'
+import got from 'got'
+import { LRUCache } from 'lru-cache'
 import pLimit from 'p-limit'
-import { readAnswer, transportError } from '../lib/c1fapp-answer.js'
-import type { RelayError } from '../lib/relay-error.js'
+import { answerTooLarge, deadlineError, readAnswer, transportError } from '../lib/c1fapp-answer.js'
+import { CircuitBreaker } from '../lib/circuit-breaker.js'
+import { RelayError } from '../lib/relay-error.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,58 +19,138 @@ declare module 'fastify' {
 }
 
 export interface C1fAppClient {
-  /** C1fApp's records for the value, as received (mapping reads them); throws RelayError */
+  /** C1fApp's records for the value, asked now (no cache: /health must see the key's real state); throws RelayError */
   lookup: (key: string, value: string) => Promise<unknown[]>
   /**
    * Every value's records or RelayError, in order: concurrently (at most C1FAPP_CONCURRENCY at
-   * once), each distinct value once (C1fApp is asked for the value, whatever its type).
+   * once), each distinct value once (C1fApp is asked for the value, whatever its type), from the
+   * cache when it has them, all within one C1FAPP_DEADLINE_MS.
    */
   lookupEach: (key: string, values: string[]) => Promise<Array<unknown[] | RelayError>>
 }
 
+/** The first retry waits about this long, each further one twice as long (with jitter). */
+export const RETRY_BASE_MS = 200
+
+/** Caches and breakers know a user by a hash of the key, never the key itself. */
+function keyId (key: string): string {
+  return createHash('sha256').update(key).digest('base64url')
+}
+
+interface Query { key: string, value: string, deadline: number }
+
 export default fp(async function c1fapp (fastify) {
-  const { C1FAPP_API_URL: url, C1FAPP_TIMEOUT_MS: timeoutMs, C1FAPP_CONCURRENCY: sockets } = fastify.config
+  const config = fastify.config
   // Keep-alive with a bounded pool: an investigation's observables reuse a few warm connections.
   const agent = {
-    http: new http.Agent({ keepAlive: true, maxSockets: sockets }),
-    https: new https.Agent({ keepAlive: true, maxSockets: sockets })
+    http: new http.Agent({ keepAlive: true, maxSockets: config.C1FAPP_CONCURRENCY }),
+    https: new https.Agent({ keepAlive: true, maxSockets: config.C1FAPP_CONCURRENCY })
   }
-  const client: Got = got.extend({
+  const client = got.extend({
     agent,
-    timeout: { request: timeoutMs },
-    retry: { limit: 0 },
+    timeout: { request: config.C1FAPP_TIMEOUT_MS },
     // A followed redirect would carry the user's key to another host.
     followRedirect: false,
     throwHttpErrors: false,
-    headers: { 'user-agent': 'c1fapp-relay (Cisco Threat Response relay)' }
+    headers: { 'user-agent': 'c1fapp-relay (Cisco Threat Response relay)' },
+    // A C1fApp query only reads, so a POST is safe to repeat; 4xx and 429 are never repeated
+    // (429 would spend more of the quota).
+    retry: {
+      limit: config.C1FAPP_RETRIES,
+      methods: ['POST'],
+      statusCodes: [500, 502, 503, 504, 521, 522, 524],
+      errorCodes: ['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH', 'EAI_AGAIN']
+    }
   })
+  const breaker = new CircuitBreaker(config.C1FAPP_BREAKER_FAILURES, config.C1FAPP_BREAKER_COOLDOWN_S * 1000)
+  const sizes = new WeakMap<unknown[], number>()
 
-  async function lookup (key: string, value: string): Promise<unknown[]> {
+  async function ask ({ key, value, deadline }: Query): Promise<unknown[]> {
+    const id = keyId(key)
+    const open = breaker.check(id, Date.now())
+    if (open !== undefined) throw open
+    const remaining = deadline - Date.now()
+    if (remaining <= 0) throw deadlineError(config.C1FAPP_DEADLINE_MS)
+    const signal = AbortSignal.timeout(remaining)
+    let tooLarge = false
+    const request = client.post(config.C1FAPP_API_URL, {
+      json: { key, format: 'json', backend: 'es', request: value },
+      responseType: 'text',
+      signal,
+      retry: {
+        // Full jitter, and never a wait that would end past the deadline.
+        calculateDelay: ({ computedValue, attemptCount }) => {
+          if (computedValue === 0) return 0
+          const delay = RETRY_BASE_MS * 2 ** (attemptCount - 1) * (0.5 + Math.random() / 2)
+          return Date.now() + delay < deadline ? delay : 0
+        }
+      }
+    })
+    request.on('downloadProgress', ({ transferred }) => {
+      if (transferred > config.C1FAPP_MAX_ANSWER_BYTES) {
+        tooLarge = true
+        request.cancel()
+      }
+    })
     let response
     try {
-      response = await client.post(url, {
-        json: { key, format: 'json', backend: 'es', request: value },
-        responseType: 'text'
-      })
+      response = await request
     } catch (error) {
-      throw transportError(error as { code?: string, message: string }, timeoutMs)
+      if (tooLarge) throw answerTooLarge(config.C1FAPP_MAX_ANSWER_BYTES)
+      const failure = signal.aborted
+        ? deadlineError(config.C1FAPP_DEADLINE_MS)
+        : transportError(error as { code?: string, message: string }, config.C1FAPP_TIMEOUT_MS)
+      breaker.failure(id, failure, Date.now())
+      throw failure
     }
-    return readAnswer(response.statusCode, response.body, key)
+    const trouble = response.statusCode === 429 || response.statusCode >= 500
+    try {
+      const records = readAnswer(response.statusCode, response.body, key)
+      breaker.success(id)
+      sizes.set(records, response.body.length)
+      return records
+    } catch (error) {
+      if (trouble) breaker.failure(id, error as RelayError, Date.now())
+      else breaker.success(id)
+      throw error
+    }
+  }
+
+  // Records, not answers, are cached: the mapping runs on every call (the limit may differ).
+  // The cache coalesces identical queries in flight and keeps no errors.
+  const cache = config.CACHE_TTL_S === 0
+    ? undefined
+    : new LRUCache<string, unknown[], Query>({
+      ttl: config.CACHE_TTL_S * 1000,
+      maxSize: config.CACHE_MAX_MB * 1024 * 1024,
+      sizeCalculation: records => Math.max(1, sizes.get(records) as number),
+      fetchMethod: (_cacheKey, _stale, { context }) => ask(context)
+    })
+
+  async function cached (query: Query): Promise<unknown[]> {
+    if (cache === undefined) return ask(query)
+    return cache.fetch(`${keyId(query.key)}\u0000${query.value}`, { context: query }) as Promise<unknown[]>
+  }
+
+  async function lookup (key: string, value: string): Promise<unknown[]> {
+    return ask({ key, value, deadline: Date.now() + config.C1FAPP_DEADLINE_MS })
   }
 
   async function lookupEach (key: string, values: string[]): Promise<Array<unknown[] | RelayError>> {
-    const limit = pLimit(sockets)
+    const deadline = Date.now() + config.C1FAPP_DEADLINE_MS
+    const limit = pLimit(config.C1FAPP_CONCURRENCY)
     const pending = new Map<string, Promise<unknown[] | RelayError>>()
     for (const value of values) {
       if (pending.has(value)) continue
-      // lookup fails only with a RelayError: transportError and readAnswer say why
-      pending.set(value, limit(() => lookup(key, value).catch((error: RelayError) => error)))
+      // ask fails only with a RelayError: transportError and readAnswer say why
+      pending.set(value, limit(() => cached({ key, value, deadline })).catch((error: RelayError) => error))
     }
     return Promise.all(values.map(value => pending.get(value) as Promise<unknown[] | RelayError>))
   }
 
   fastify.decorate('c1fapp', { lookup, lookupEach })
   fastify.addHook('onClose', async () => {
+    cache?.clear()
     agent.http.destroy()
     agent.https.destroy()
   })

@@ -33,9 +33,15 @@ export async function buildRelay (t: Test, env: Record<string, string | undefine
   return { app: relay, simulator }
 }
 
+/**
+ * The upstream protections (cache, retries, circuit breaker) change how often C1fApp is asked;
+ * they are off here unless a test is about them, so every other test sees one request per query.
+ */
+export const PLAIN_UPSTREAM = { CACHE_TTL_S: '0', C1FAPP_RETRIES: '0', C1FAPP_BREAKER_FAILURES: '0' }
+
 export async function buildApp (t: Test, env: Record<string, string | undefined> = {}): Promise<FastifyInstance> {
   const instance = Fastify({ logger: false })
-  await instance.register(app, { env: { SECRET_KEY, ...env } })
+  await instance.register(app, { env: { SECRET_KEY, ...PLAIN_UPSTREAM, ...env } })
   t.teardown(() => instance.close())
   await instance.ready()
   return instance
