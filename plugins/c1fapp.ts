@@ -41,10 +41,10 @@ interface Query { key: string, value: string, deadline: number }
 
 export default fp(async function c1fapp (fastify) {
   const config = fastify.config
-  // Keep-alive with a bounded pool: an investigation's observables reuse a few warm connections.
+  // Keep-alive with a bounded pool: calls reuse warm connections instead of a TLS handshake each.
   const agent = {
-    http: new http.Agent({ keepAlive: true, maxSockets: config.C1FAPP_CONCURRENCY }),
-    https: new https.Agent({ keepAlive: true, maxSockets: config.C1FAPP_CONCURRENCY })
+    http: new http.Agent({ keepAlive: true, maxSockets: config.C1FAPP_MAX_SOCKETS }),
+    https: new https.Agent({ keepAlive: true, maxSockets: config.C1FAPP_MAX_SOCKETS })
   }
   const client = got.extend({
     agent,
