@@ -1,24 +1,15 @@
-// Process entry: build Fastify, register the app, listen; close gracefully on signals.
+// Process entry: build the relay, listen; close gracefully on signals.
 import { pathToFileURL } from 'node:url'
 import closeWithGrace from 'close-with-grace'
-import Fastify, { type FastifyInstance } from 'fastify'
-import app from './app.js'
-import { readConfig } from './lib/config.js'
+import type { FastifyInstance } from 'fastify'
+import { buildServer } from './build-server.js'
 
 /**
  * Starts the relay configured by `env`; throws ConfigError on bad configuration. `onClose` runs
  * when the relay closes (the demo closes its simulator there).
  */
 export async function start (env: Record<string, string | undefined>, onClose?: () => Promise<void>): Promise<FastifyInstance> {
-  const { config } = readConfig(env)
-  const server = Fastify({
-    logger: {
-      level: config.LOG_LEVEL,
-      // A JWT carries the user's C1fApp key: never log it.
-      redact: ['req.headers.authorization']
-    }
-  })
-  await server.register(app, { env })
+  const server = await buildServer(env)
   if (onClose !== undefined) server.addHook('onClose', onClose)
 
   closeWithGrace({ delay: 10000, logger: server.log }, async function ({ signal, err }) {
@@ -27,7 +18,7 @@ export async function start (env: Record<string, string | undefined>, onClose?: 
     await server.close()
   })
 
-  await server.listen({ port: config.PORT, host: config.HOST })
+  await server.listen({ port: server.config.PORT, host: server.config.HOST })
   return server
 }
 

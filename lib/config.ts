@@ -1,6 +1,7 @@
 // The relay's configuration (contract §4): the environment, read once, validated against one
 // TypeBox schema. A bad value stops start-up with a message naming the variable and the rule;
 // values themselves are never echoed (SECRET_KEY must not reach a log).
+import { isIP } from 'node:net'
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { DEFAULT_ENTITIES_LIMIT, MAX_ENTITIES_LIMIT } from './ctim/bundle.js'
@@ -31,13 +32,20 @@ export const EnvironmentSchema = Type.Object({
   MAX_BODY_BYTES: Type.Integer({ minimum: 1024, maximum: 67108864, default: 1048576, description: 'bytes of one request body (1024–67108864)' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'the TCP port the server listens on (0–65535)' }),
   HOST: Type.String({ pattern: '^\\S+$', default: '127.0.0.1', description: 'the address the server listens on' }),
+  TRUST_PROXY: Type.String({
+    default: 'false',
+    description: 'false (trust no proxy), true (trust every proxy) or the comma-separated addresses or CIDR ranges ' +
+      'of the reverse proxies whose X-Forwarded-For may be trusted (loopback, linklocal and uniquelocal name their ranges)'
+  }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(level => Type.Literal(level)), { default: 'info', description: 'the pino log level: fatal, error, warn, info, debug, trace or silent' })
 })
 
 type Environment = Static<typeof EnvironmentSchema>
 
-export interface RelayConfig extends Omit<Environment, 'JWKS_HOSTS'> {
+export interface RelayConfig extends Omit<Environment, 'JWKS_HOSTS' | 'TRUST_PROXY'> {
   JWKS_HOSTS: string[]
+  /** Fastify's trustProxy */
+  TRUST_PROXY: TrustProxy
   CTR_ENTITIES_LIMIT: number
 }
 
@@ -69,6 +77,35 @@ function readEntitiesLimit (raw: string | undefined, warnings: string[]): number
   return limit
 }
 
+/** Fastify's `trustProxy`: nobody, everybody, or the proxies' addresses and ranges. */
+export type TrustProxy = boolean | string[]
+
+// @fastify/proxy-addr's names for the private ranges
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+function isProxyAddress (entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true
+  const [address, prefix, ...rest] = entry.split('/')
+  const version = isIP(address)
+  // Zone ids (fe80::1%eth0) are valid addresses to node:net but not to proxy-addr.
+  if (version === 0 || address.includes('%') || rest.length > 0) return false
+  if (prefix === undefined) return true
+  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : 0
+  return bits >= 1 && bits <= (version === 4 ? 32 : 128)
+}
+
+/**
+ * TRUST_PROXY as Fastify takes it, or undefined when unusable. No hop count: Fastify 5 ignores
+ * hop-count-only trust, since it lets a client that reaches the relay directly spoof its address.
+ */
+export function readTrustProxy (raw: string): TrustProxy | undefined {
+  const value = raw.trim().toLowerCase()
+  if (value === 'false') return false
+  if (value === 'true') return true
+  const entries = value.split(',').map(entry => entry.trim())
+  return entries.every(isProxyAddress) ? entries : undefined
+}
+
 export function readConfig (env: Record<string, string | undefined>): ConfigReading {
   const warnings: string[] = []
   // An empty variable is an unset one: deployment tools often write VAR= for "not set".
@@ -78,15 +115,17 @@ export function readConfig (env: Record<string, string | undefined>): ConfigRead
     if (value !== undefined && value !== '') given[name] = value
   }
   const values = Value.Convert(EnvironmentSchema, Value.Default(EnvironmentSchema, given))
+  const environment = values as Environment
   const problems = new Map<string, string>()
-  for (const error of Value.Errors(EnvironmentSchema, values)) {
-    const name = error.path.slice(1)
+  const invalid = (name: string): void => {
     const rule = (EnvironmentSchema.properties as Record<string, TSchema>)[name].description
     if (!problems.has(name)) problems.set(name, `${name} is invalid: it must be ${rule}`)
   }
+  for (const error of Value.Errors(EnvironmentSchema, values)) invalid(error.path.slice(1))
+  const trustProxy = readTrustProxy(environment.TRUST_PROXY)
+  if (trustProxy === undefined) invalid('TRUST_PROXY')
   if (problems.size > 0) throw new ConfigError(`Invalid configuration: ${[...problems.values()].join('; ')}`)
 
-  const environment = values as Environment
   if (environment.SECRET_KEY === undefined && environment.RELAY_PUBLIC_URL === undefined) {
     throw new ConfigError('Invalid configuration: set SECRET_KEY (the HS256 secret the JWTs are signed with, at least 32 characters) ' +
       "or RELAY_PUBLIC_URL (the relay's public URL, for Threat Response's RS256 configuration tokens); neither is set")
@@ -94,6 +133,7 @@ export function readConfig (env: Record<string, string | undefined>): ConfigRead
   const config: RelayConfig = {
     ...environment,
     JWKS_HOSTS: environment.JWKS_HOSTS.split(',').map(host => host.toLowerCase()),
+    TRUST_PROXY: trustProxy as TrustProxy,
     CTR_ENTITIES_LIMIT: readEntitiesLimit(env.CTR_ENTITIES_LIMIT === '' ? undefined : env.CTR_ENTITIES_LIMIT, warnings)
   }
   return { config, warnings }

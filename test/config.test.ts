@@ -31,6 +31,7 @@ t.test('defaults', async t => {
     MAX_BODY_BYTES: 1048576,
     PORT: 3000,
     HOST: '127.0.0.1',
+    TRUST_PROXY: false,
     LOG_LEVEL: 'info',
     CTR_ENTITIES_LIMIT: 100
   })
@@ -105,6 +106,26 @@ t.test('bad configuration names the variable and the rule, never the value', asy
     t.ok(error, `${name}=${value}`)
   }
   t.throws(() => readConfig({ ...secret, C1FAPP_CONCURRENCY: '0' }), { message: /^Invalid configuration: C1FAPP_CONCURRENCY is invalid: it must be C1fApp requests in flight at once for one call \(1–64\)$/ })
+})
+
+t.test('TRUST_PROXY: false, true, or the proxies\' addresses and ranges', async t => {
+  const trust = (value: string) => readConfig({ ...secret, TRUST_PROXY: value }).config.TRUST_PROXY
+  t.equal(trust(''), false, 'unset')
+  t.equal(trust('false'), false)
+  t.equal(trust('TRUE'), true)
+  t.strictSame(trust('10.0.0.7'), ['10.0.0.7'])
+  t.strictSame(trust(' 10.0.0.0/8, 192.168.1.1/32,::1, fd00::/8 ,loopback,LinkLocal,uniquelocal'),
+    ['10.0.0.0/8', '192.168.1.1/32', '::1', 'fd00::/8', 'loopback', 'linklocal', 'uniquelocal'])
+  const rule = 'TRUST_PROXY is invalid: it must be false (trust no proxy), true (trust every proxy) or the comma-separated ' +
+    'addresses or CIDR ranges of the reverse proxies whose X-Forwarded-For may be trusted (loopback, linklocal and uniquelocal name their ranges)'
+  // A hop count is refused: Fastify 5 no longer honours one (a direct client could spoof its address).
+  for (const value of ['1', '2', 'yes', 'proxy.example', '10.0.0.1,', '10.0.0.256', '10.0.0.0/0', '10.0.0.0/33', '10.0.0.0/8/8',
+    '10.0.0.0/', '10.0.0.0/x', '::/129', 'fe80::1%eth0', '10.0.0.0/255.0.0.0']) {
+    t.throws(() => readConfig({ ...secret, TRUST_PROXY: value }), { name: 'ConfigError', message: `Invalid configuration: ${rule}` }, value)
+  }
+  t.throws(() => readConfig({ ...secret, TRUST_PROXY: 'maybe', PORT: 'x' }), {
+    message: /^Invalid configuration: PORT is invalid: .*; TRUST_PROXY is invalid: /
+  }, 'named with the other problems')
 })
 
 t.test('the config plugin decorates the instance and logs the warnings once', async t => {

@@ -1,0 +1,21 @@
+// The one way the process entries build the relay's Fastify: server.ts listens with it,
+// lambda.ts hands it API Gateway's events. Tests build theirs through test/helper.ts.
+import Fastify, { type FastifyInstance } from 'fastify'
+import app from './app.js'
+import { readConfig } from './lib/config.js'
+
+/** The relay configured by `env`, registered but not yet ready; throws ConfigError on bad configuration. */
+export async function buildServer (env: Record<string, string | undefined>): Promise<FastifyInstance> {
+  const { config } = readConfig(env)
+  const server = Fastify({
+    logger: {
+      level: config.LOG_LEVEL,
+      // A JWT carries the user's C1fApp key: never log it.
+      redact: ['req.headers.authorization']
+    },
+    // Behind a reverse proxy, request.ip (and the logs) name the client instead of the proxy.
+    trustProxy: config.TRUST_PROXY
+  })
+  await server.register(app, { env })
+  return server
+}
