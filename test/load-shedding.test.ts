@@ -51,6 +51,7 @@ t.test('each kind of pressure is named to the analyst, with the limit that was c
   t.strictSame(message('eventLoopDelay', Infinity), fatal('too many requests', 'The relay is overloaded (event-loop delay too long to measure, over MAX_EVENT_LOOP_DELAY_MS=1000); try again in a moment.').errors[0])
   t.strictSame(message('heapUsedBytes', 3 * 1024 * 1024), fatal('too many requests', 'The relay is overloaded (heap used 3.0 MiB, over MAX_HEAP_USED_BYTES=1); try again in a moment.').errors[0])
   t.strictSame(message('rssBytes', 1.5 * 1024 * 1024), fatal('too many requests', 'The relay is overloaded (resident memory 1.5 MiB, over MAX_RSS_BYTES=1); try again in a moment.').errors[0])
+  t.strictSame(message('healthCheck', undefined), fatal('too many requests', 'The relay is overloaded (healthCheck); try again in a moment.').errors[0])
   t.strictSame(message('eventLoopUtilization', 0.99), fatal('too many requests', 'The relay is overloaded (eventLoopUtilization); try again in a moment.').errors[0], 'a kind this relay does not configure still answers')
 })
 

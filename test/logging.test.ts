@@ -4,6 +4,7 @@
 import t from 'tap'
 import { Writable } from 'node:stream'
 import { createSigner } from 'fast-jwt'
+import { REDACTED_PATHS, serverOptions } from '../lib/server-options.js'
 import { buildRelay, C1FAPP_KEY, post, SECRET_KEY, token } from './helper.js'
 
 const WRONG_KEY = 'wrong-c1fapp-key-5f1d0c9a7b3e4d21'
@@ -105,4 +106,12 @@ t.test('bad configuration is reported without the value', async t => {
   const log = lines.join('')
   t.match(log, /CTR_ENTITIES_LIMIT must be a positive integer/)
   t.notOk(log.includes(SECRET_KEY))
+})
+
+t.test('server.ts logs to standard output, with the same redaction; the tests log nowhere or to their stream', async t => {
+  t.strictSame(serverOptions({ level: 'warn' }), { logger: { level: 'warn', redact: REDACTED_PATHS }, return503OnClosing: false })
+  t.strictSame(REDACTED_PATHS, ['req.headers.authorization'])
+  t.strictSame(serverOptions(false), { logger: false, return503OnClosing: false })
+  const { stream } = capture()
+  t.equal((serverOptions({ level: 'trace', stream }).logger as { stream: unknown }).stream, stream)
 })
