@@ -34,7 +34,8 @@ export default fp(async function documentation (fastify) {
   await fastify.register(swaggerUi, {
     routePrefix: '/documentation',
     // swagger-ui's own policy (staticCSP: true) also loads validator.swagger.io's badge and
-    // upgrades requests to https, which breaks the page on a plain-http loopback relay.
+    // upgrades requests to https, which breaks the page of a relay served over plain http under
+    // a host name (browsers exempt loopback).
     staticCSP: {
       'default-src': ["'self'"],
       'base-uri': ["'self'"],

@@ -51,7 +51,7 @@ t.test('the documentation page loads: its HTML, scripts and styles answer 200 un
   t.strictSame(directives['frame-ancestors'], ["'none'"])
   t.strictSame(directives['object-src'], ["'none'"])
   t.ok(directives['style-src'].includes("'self'"))
-  t.notOk('upgrade-insecure-requests' in directives, 'the page works over plain http on loopback')
+  t.notOk('upgrade-insecure-requests' in directives, 'the page works on a relay served over plain http')
   t.notMatch(csp, /validator\.swagger\.io/, 'nothing is loaded from elsewhere')
   t.match(page.headers, COMMON)
 
