@@ -3,16 +3,13 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import app from './app.js'
 import { readConfig } from './lib/config.js'
+import { serverOptions } from './lib/server-options.js'
 
 /** The relay configured by `env`, registered but not yet ready; throws ConfigError on bad configuration. */
 export async function buildServer (env: Record<string, string | undefined>): Promise<FastifyInstance> {
   const { config } = readConfig(env)
   const server = Fastify({
-    logger: {
-      level: config.LOG_LEVEL,
-      // A JWT carries the user's C1fApp key: never log it.
-      redact: ['req.headers.authorization']
-    },
+    ...serverOptions({ level: config.LOG_LEVEL }),
     // Behind a reverse proxy, request.ip (and the logs) name the client instead of the proxy.
     trustProxy: config.TRUST_PROXY
   })

@@ -10,9 +10,12 @@ import { buildServer } from './build-server.js'
  */
 export async function start (env: Record<string, string | undefined>, onClose?: () => Promise<void>): Promise<FastifyInstance> {
   const server = await buildServer(env)
+  const config = server.config
   if (onClose !== undefined) server.addHook('onClose', onClose)
 
-  closeWithGrace({ delay: 10000, logger: server.log }, async function ({ signal, err }) {
+  // On SIGTERM/SIGINT: stop accepting connections, let the calls in flight finish, and exit 0;
+  // past SHUTDOWN_GRACE_MS close-with-grace exits 1 anyway, so a stuck call cannot hold a deploy.
+  closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS, logger: server.log }, async function ({ signal, err }) {
     if (err !== undefined) server.log.error({ err }, 'closing after an error')
     else server.log.info({ signal }, 'closing')
     await server.close()

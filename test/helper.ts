@@ -8,6 +8,7 @@ import { createSigner } from 'fast-jwt'
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
 import app from '../app.js'
 import { Envelope, ObserveBundleSchema } from '../lib/ctim/schemas.js'
+import { serverOptions, type Logging } from '../lib/server-options.js'
 import { DEMO_API_KEY, startSimulator, type Simulator } from '../simulator/server.js'
 
 /** What the helpers need of a tap test. */
@@ -26,10 +27,10 @@ export interface Relay {
 }
 
 /** A relay on a fresh simulator; both close when the test ends. */
-export async function buildRelay (t: Test, env: Record<string, string | undefined> = {}): Promise<Relay> {
+export async function buildRelay (t: Test, env: Record<string, string | undefined> = {}, logging: Logging | false = false): Promise<Relay> {
   const simulator = await startSimulator()
   t.teardown(() => simulator.close())
-  const relay = await buildApp(t, { C1FAPP_API_URL: simulator.url, ...env })
+  const relay = await buildApp(t, { C1FAPP_API_URL: simulator.url, ...env }, logging)
   return { app: relay, simulator }
 }
 
@@ -39,8 +40,9 @@ export async function buildRelay (t: Test, env: Record<string, string | undefine
  */
 export const PLAIN_UPSTREAM = { CACHE_TTL_S: '0', C1FAPP_RETRIES: '0', C1FAPP_BREAKER_FAILURES: '0' }
 
-export async function buildApp (t: Test, env: Record<string, string | undefined> = {}): Promise<FastifyInstance> {
-  const instance = Fastify({ logger: false })
+/** The relay as server.ts builds it; its log goes to `logging.stream` when given, else nowhere. */
+export async function buildApp (t: Test, env: Record<string, string | undefined> = {}, logging: Logging | false = false): Promise<FastifyInstance> {
+  const instance = Fastify(serverOptions(logging))
   await instance.register(app, { env: { SECRET_KEY, ...PLAIN_UPSTREAM, ...env } })
   t.teardown(() => instance.close())
   await instance.ready()

@@ -17,7 +17,9 @@ export const MAX_ENTITIES_LIMIT = 1000
 const FEED_NAMESPACE = '5b0f2e59-3c5e-4d6b-9f0a-c1fa99000001'
 
 export function indicatorId (feed: string): string {
-  return `transient:indicator-${uuidv5(feed, FEED_NAMESPACE)}`
+  // Hashed as UTF-8 bytes, which is what uuid does with a string, except that uuid throws on a
+  // lone surrogate (C1fApp's text is not always well formed) where the encoder writes U+FFFD.
+  return `transient:indicator-${uuidv5(new TextEncoder().encode(feed), FEED_NAMESPACE)}`
 }
 
 export function sighting (observable: Observable, record: C1fAppRecord): Sighting {
