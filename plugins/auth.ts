@@ -72,7 +72,7 @@ export default fp(async function auth (fastify) {
     const jwks = buildGetJwks({ jwksPath: JWKS_PATH, ttl: config.JWKS_CACHE_TTL_MS, issuersWhitelist: origins })
 
     /** The PEM of the token's key, from the JWKS of its allow-listed jwks_host. */
-    const publicKey = async function publicKey (_request: FastifyRequest, token: unknown): Promise<string> {
+    const publicKey = async function publicKey (request: FastifyRequest, token: unknown): Promise<string> {
       const { header, payload } = token as DecodedToken
       const host = allowedJwksHost(payload, config.JWKS_HOSTS)
       const kid = keyId(header)
@@ -81,7 +81,7 @@ export default fp(async function auth (fastify) {
         await within(jwks.getJwk(signature), config.JWKS_TIMEOUT_MS)
       } catch (error) {
         if ((error as { code?: unknown }).code === 'JWK_NOT_FOUND') throw authorizationError(REASONS.kidNotFound)
-        fastify.log.warn({ jwksHost: host, reason: (error as Error).message }, 'JWKS not fetched')
+        request.log.warn({ jwksHost: host, reason: (error as Error).message }, 'JWKS not fetched')
         throw authorizationError(REASONS.wrongJwksHost)
       }
       try {
