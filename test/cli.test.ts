@@ -100,6 +100,8 @@ t.test('on a terminal the key is asked for and not echoed', { skip: hasScript ? 
   const onTerminal = async (keys: string): Promise<Run> => {
     const command = `${process.execPath} --import tsx bin/cli.ts jwt`
     const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: root, env })
+    // if the test fails before the command ends, a command still waiting for a key must not outlive it
+    t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
     let stdout = ''
     child.stderr.resume()
     const prompted = new Promise<void>(resolve => child.stdout.on('data', chunk => {
