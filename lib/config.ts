@@ -10,12 +10,16 @@ export const DEFAULT_JWKS_HOSTS = 'visibility.amp.cisco.com,visibility.eu.amp.ci
 export const DEFAULT_C1FAPP_API_URL = 'https://www.c1fapp.com/cifapp/api/'
 
 const HTTP_URL = '^https?://[^\\s/?#]+[^\\s]*$'
+/** a host name or IPv4 address, or a bracketed IPv6 address, with an optional port */
+const JWKS_HOST = '(?:[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(?::\\d{1,5})?'
 
 export const EnvironmentSchema = Type.Object({
   SECRET_KEY: Type.Optional(Type.String({ minLength: 32, description: 'the HS256 secret the JWTs are signed with, at least 32 characters' })),
   RELAY_PUBLIC_URL: Type.Optional(Type.String({ pattern: HTTP_URL, description: "the relay's public http(s) URL, the RS256 tokens' audience" })),
-  JWKS_HOSTS: Type.String({ pattern: '^[A-Za-z0-9.:-]+(,[A-Za-z0-9.:-]+)*$', default: DEFAULT_JWKS_HOSTS, description: 'comma-separated host names whose JWKS may be fetched' }),
+  JWKS_HOSTS: Type.String({ pattern: `^${JWKS_HOST}(,${JWKS_HOST})*$`, default: DEFAULT_JWKS_HOSTS, description: 'comma-separated host names (with an optional :port) whose JWKS may be fetched' }),
   JWKS_ALLOW_HTTP: Type.Boolean({ default: false, description: '1 to fetch the JWKS over plain http from loopback hosts (tests, local trials)' }),
+  JWKS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 5000, description: 'how long fetching a JWKS may take, in milliseconds (100–60000)' }),
+  JWKS_CACHE_TTL_MS: Type.Integer({ minimum: 1000, maximum: 86400000, default: 600000, description: 'how long a fetched JWKS key is kept, in milliseconds (1000–86400000)' }),
   C1FAPP_API_URL: Type.String({ pattern: HTTP_URL, default: DEFAULT_C1FAPP_API_URL, description: 'the C1fApp API endpoint, an http(s) URL' }),
   C1FAPP_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 10000, description: 'how long one C1fApp request may take, in milliseconds (100–60000)' }),
   C1FAPP_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 10, description: 'C1fApp requests in flight at once for one call (1–64)' }),
@@ -66,19 +70,26 @@ export interface ConfigReading {
   warnings: string[]
 }
 
+/**
+ * A CTR_ENTITIES_LIMIT from the environment or from a configuration token's claim: a positive
+ * integer, as a number or a string of digits; more than 1000 is capped. Anything else is unusable.
+ */
+export function entitiesLimit (raw: unknown): { limit: number, capped: boolean } | undefined {
+  const limit = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN
+  if (!Number.isInteger(limit) || limit <= 0) return undefined
+  return limit > MAX_ENTITIES_LIMIT ? { limit: MAX_ENTITIES_LIMIT, capped: true } : { limit, capped: false }
+}
+
 /** As the original documented: an unset or unusable value means 100, more than 1000 means 1000. */
 function readEntitiesLimit (raw: string | undefined, warnings: string[]): number {
   if (raw === undefined) return DEFAULT_ENTITIES_LIMIT
-  const limit = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN
-  if (!(limit > 0)) {
+  const reading = entitiesLimit(raw)
+  if (reading === undefined) {
     warnings.push(`CTR_ENTITIES_LIMIT must be a positive integer; using the default ${DEFAULT_ENTITIES_LIMIT}`)
     return DEFAULT_ENTITIES_LIMIT
   }
-  if (limit > MAX_ENTITIES_LIMIT) {
-    warnings.push(`CTR_ENTITIES_LIMIT is at most ${MAX_ENTITIES_LIMIT}; using ${MAX_ENTITIES_LIMIT}`)
-    return MAX_ENTITIES_LIMIT
-  }
-  return limit
+  if (reading.capped) warnings.push(`CTR_ENTITIES_LIMIT is at most ${MAX_ENTITIES_LIMIT}; using ${MAX_ENTITIES_LIMIT}`)
+  return reading.limit
 }
 
 /** Fastify's `trustProxy`: nobody, everybody, or the proxies' addresses and ranges. */

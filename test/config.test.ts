@@ -15,6 +15,8 @@ t.test('defaults', async t => {
     SECRET_KEY,
     JWKS_HOSTS: ['visibility.amp.cisco.com', 'visibility.eu.amp.cisco.com', 'visibility.apjc.amp.cisco.com'],
     JWKS_ALLOW_HTTP: false,
+    JWKS_TIMEOUT_MS: 5000,
+    JWKS_CACHE_TTL_MS: 600000,
     C1FAPP_API_URL: DEFAULT_C1FAPP_API_URL,
     C1FAPP_TIMEOUT_MS: 10000,
     C1FAPP_CONCURRENCY: 10,
@@ -49,8 +51,10 @@ t.test('values are read and converted; an empty variable is an unset one', async
     PORT: '8080',
     HOST: '0.0.0.0',
     LOG_LEVEL: 'warn',
-    JWKS_HOSTS: 'Visibility.AMP.cisco.com,127.0.0.1:9000',
+    JWKS_HOSTS: 'Visibility.AMP.cisco.com,127.0.0.1:9000,[::1]:8443,localhost',
     JWKS_ALLOW_HTTP: '1',
+    JWKS_TIMEOUT_MS: '250',
+    JWKS_CACHE_TTL_MS: '60000',
     CTR_ENTITIES_LIMIT: '250',
     MAX_OBSERVABLES: ''
   })
@@ -60,8 +64,10 @@ t.test('values are read and converted; an empty variable is an unset one', async
     PORT: 8080,
     HOST: '0.0.0.0',
     LOG_LEVEL: 'warn',
-    JWKS_HOSTS: ['visibility.amp.cisco.com', '127.0.0.1:9000'],
+    JWKS_HOSTS: ['visibility.amp.cisco.com', '127.0.0.1:9000', '[::1]:8443', 'localhost'],
     JWKS_ALLOW_HTTP: true,
+    JWKS_TIMEOUT_MS: 250,
+    JWKS_CACHE_TTL_MS: 60000,
     CTR_ENTITIES_LIMIT: 250,
     MAX_OBSERVABLES: 500
   })
@@ -102,7 +108,8 @@ t.test('bad configuration names the variable and the rule, never the value', asy
   })
   for (const [name, value] of [
     ['C1FAPP_TIMEOUT_MS', '50'], ['C1FAPP_TIMEOUT_MS', '1e9'], ['C1FAPP_CONCURRENCY', '0'], ['MAX_OBSERVABLES', '-1'],
-    ['MAX_VALUE_LENGTH', '2'], ['MAX_BODY_BYTES', '10'], ['PORT', '70000'], ['JWKS_HOSTS', 'a.example, b.example'],
+    ['MAX_VALUE_LENGTH', '2'], ['MAX_BODY_BYTES', '10'], ['PORT', '70000'], ['JWKS_HOSTS', 'a.example, b.example'], ['JWKS_HOSTS', 'https://a.example'], ['JWKS_HOSTS', 'a.example/jwks'],
+    ['JWKS_HOSTS', 'a.example:port'], ['JWKS_TIMEOUT_MS', '10'], ['JWKS_CACHE_TTL_MS', '0'],
     ['JWKS_ALLOW_HTTP', 'maybe'], ['RELAY_PUBLIC_URL', 'relay.example'], ['C1FAPP_API_URL', 'not a url'], ['HOST', ' ']
   ]) {
     const error = fails({ ...secret, [name]: value })

@@ -18,7 +18,7 @@ const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
   }, async function observeObservables (request) {
     const observables = observablesToQuery(request.body)
     const outcomes = await fastify.c1fapp.lookupEach(request.c1fappKey, observables.map(({ value }) => value))
-    return observeAnswer(observables, outcomes, fastify.config.CTR_ENTITIES_LIMIT)
+    return observeAnswer(observables, outcomes, request.entitiesLimit)
   })
 }
 

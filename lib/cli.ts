@@ -1,0 +1,142 @@
+// The pure half of the package's command (bin/cli.ts): arguments, the legacy token and its
+// SECRET_KEY, the module-creation links, the text printed, and the hidden prompt's keystrokes.
+import { randomInt } from 'node:crypto'
+import { parseArgs } from 'node:util'
+import { createSigner } from 'fast-jwt'
+
+/** Bad input: the message is printed and the command exits with 1. */
+export class UsageError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}
+
+export const MIN_SECRET_LENGTH = 32
+export const SECRET_LENGTH = 64
+
+export const USAGE = `Usage: c1fapp-relay jwt [--key <C1fApp API key>] [--secret <SECRET_KEY>]
+
+Makes the legacy (HS256) token of the C1fApp module: a JWT that carries the C1fApp API key,
+signed with SECRET_KEY, which the relay verifies it with.
+
+  --key <key>        the C1fApp API key; without it the key is asked for on the terminal, unechoed
+  --secret <secret>  the SECRET_KEY to sign with, at least ${MIN_SECRET_LENGTH} characters;
+                     without it a random ${SECRET_LENGTH}-character one is made
+  -h, --help         this text`
+
+export type Command = { command: 'help' } | { command: 'jwt', args: string[] }
+
+export function parseCommand (argv: string[]): Command {
+  const [name, ...args] = argv
+  if (name === 'jwt') return { command: 'jwt', args }
+  if (name === '-h' || name === '--help' || name === 'help') return { command: 'help' }
+  throw new UsageError(`${name === undefined ? 'No command given' : `Unknown command: ${name}`}.\n\n${USAGE}`)
+}
+
+export interface JwtOptions {
+  key?: string
+  secret?: string
+  help: boolean
+}
+
+/** A C1fApp key as typed or passed: surrounding blanks are a slip of the keyboard, an empty key is no key. */
+export function checkKey (key: string): string {
+  const trimmed = key.trim()
+  if (trimmed === '') throw new UsageError('The C1fApp API key is empty.')
+  return trimmed
+}
+
+export function checkSecret (secret: string): string {
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new UsageError(`--secret is too short: SECRET_KEY must be at least ${MIN_SECRET_LENGTH} characters (leave --secret out to get a random one).`)
+  }
+  return secret
+}
+
+export function parseJwtArguments (args: string[]): JwtOptions {
+  let values: { key?: string, secret?: string, help?: boolean }
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { key: { type: 'string' }, secret: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false
+    }))
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${USAGE}`)
+  }
+  return {
+    key: values.key === undefined ? undefined : checkKey(values.key),
+    secret: values.secret === undefined ? undefined : checkSecret(values.secret),
+    help: values.help === true
+  }
+}
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+
+/** A random alphanumeric SECRET_KEY (about 381 bits for 64 characters): randomInt draws without bias. */
+export function generateSecret (length = SECRET_LENGTH): string {
+  return Array.from({ length }, () => ALPHANUMERIC[randomInt(ALPHANUMERIC.length)]).join('')
+}
+
+/** The original relay's token: header {"alg":"HS256","typ":"JWT"}, payload exactly {"key": …}. */
+export function legacyToken (key: string, secret: string): string {
+  return createSigner({ key: secret, algorithm: 'HS256', noTimestamp: true })({ key })
+}
+
+export interface ModuleSettings {
+  name: string
+  jwt: { key: string }
+  regions: Array<{ name: string, visibility: string, module_type_id: string }>
+}
+
+/** Where the module is created in each Threat Response region. */
+export function moduleCreationLinks (settings: ModuleSettings): Array<{ region: string, url: string }> {
+  return settings.regions.map(({ name, visibility, module_type_id: id }) => ({
+    region: name,
+    url: `${visibility}/settings/modules/available/${id}/new`
+  }))
+}
+
+export function jwtReport ({ jwt, secret, settings }: { jwt: string, secret: string, settings: ModuleSettings }): string {
+  const links = moduleCreationLinks(settings)
+  const width = Math.max(...links.map(({ region }) => region.length))
+  return `JWT=${jwt}
+SECRET_KEY=${secret}
+
+1. Give the relay this SECRET_KEY; it verifies the JWT with it:
+     npm start         SECRET_KEY=<SECRET_KEY> npm start
+     a container       docker run -e SECRET_KEY=<SECRET_KEY> … <image>
+     AWS Lambda (SAM)  the SecretKey parameter: sam deploy --parameter-overrides SecretKey=<SECRET_KEY>
+2. Create the ${settings.name} module in your Threat Response region, with the relay's public
+   https URL and the JWT:
+${links.map(({ region, url }) => `     ${region.padEnd(width)}  ${url}`).join('\n')}
+
+Keep both secret: the JWT carries your ${settings.jwt.key}.`
+}
+
+export interface HiddenInput {
+  value: string
+  state: 'typing' | 'done' | 'cancelled'
+}
+
+// Escape sequences (arrows, function keys, bracketed-paste markers) are keys, not text.
+// eslint-disable-next-line no-control-regex
+const ESCAPE_SEQUENCE = /\u001b(?:\[[0-9;?]*[ -/]*[@-~]|O.|.)/g
+
+/**
+ * What is typed at an unechoed prompt, chunk after chunk of raw terminal input: Enter ends it,
+ * Ctrl-C cancels it, Backspace and Ctrl-U erase, other control keys are ignored.
+ */
+export function typeHidden (input: HiddenInput, chunk: string): HiddenInput {
+  let { value } = input
+  for (const char of chunk.replace(ESCAPE_SEQUENCE, '')) {
+    if (char === '\r' || char === '\n' || char === '\u0004') return { value, state: 'done' }
+    if (char === '\u0003') return { value: '', state: 'cancelled' }
+    if (char === '\u007f' || char === '\b') value = [...value].slice(0, -1).join('')
+    else if (char === '\u0015') value = ''
+    else if (char >= ' ') value += char
+  }
+  return { value, state: 'typing' }
+}
