@@ -142,8 +142,12 @@ export default fp(async function c1fapp (fastify) {
     const pending = new Map<string, Promise<unknown[] | RelayError>>()
     for (const value of values) {
       if (pending.has(value)) continue
-      // ask fails only with a RelayError: transportError and readAnswer say why
-      pending.set(value, limit(() => cached({ key, value, deadline })).catch((error: RelayError) => error))
+      // ask fails only with a RelayError: transportError and readAnswer say why. It goes into the
+      // answer, not to the error handler, so it is logged here for the module owner.
+      pending.set(value, limit(() => cached({ key, value, deadline })).catch((error: RelayError) => {
+        fastify.log.warn({ code: error.code, reason: error.message }, 'C1fApp lookup failed')
+        return error
+      }))
     }
     return Promise.all(values.map(value => pending.get(value) as Promise<unknown[] | RelayError>))
   }

@@ -80,6 +80,10 @@ t.test('no secret reaches the log, whatever the call', async t => {
   t.match(log, /"msg":"request completed"/)
   for (const code of ['forbidden', 'authorization error', 'invalid argument']) t.match(log, `"code":"${code}"`)
   t.match(log, /Unexpected response from C1fApp: Invalid API key <key>/, 'upstream text is logged, with the key cut out')
+  const lookups = lines.map(line => JSON.parse(line)).filter(entry => entry.msg === 'C1fApp lookup failed')
+  t.strictSame(lookups.map(entry => [entry.level, entry.code]).sort(), [
+    [40, 'connection error'], [40, 'connection error'], [40, 'forbidden'], [40, 'forbidden'], [40, 'forbidden'], [40, 'key error'], [40, 'key error'], [40, 'unknown'], [40, 'unknown']
+  ], 'every failed lookup inside an observe answer is logged as a warning with its code')
 
   const secrets: Record<string, string> = {
     SECRET_KEY,
