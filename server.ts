@@ -7,9 +7,14 @@ import { readConfig } from './lib/config.js'
 
 /**
  * Starts the relay configured by `env`; throws ConfigError on bad configuration. `onClose` runs
- * when the relay closes (the demo closes its simulator there).
+ * when the relay closes (the demo closes its simulator there); `beforeListen` runs once the relay
+ * is registered, before it listens (the benchmark adds its ceiling route and counters there).
  */
-export async function start (env: Record<string, string | undefined>, onClose?: () => Promise<void>): Promise<FastifyInstance> {
+export async function start (
+  env: Record<string, string | undefined>,
+  onClose?: () => Promise<void>,
+  beforeListen?: (server: FastifyInstance) => Promise<void> | void
+): Promise<FastifyInstance> {
   const { config } = readConfig(env)
   const server = Fastify({
     logger: {
@@ -20,6 +25,7 @@ export async function start (env: Record<string, string | undefined>, onClose?: 
   })
   await server.register(app, { env })
   if (onClose !== undefined) server.addHook('onClose', onClose)
+  if (beforeListen !== undefined) await beforeListen(server)
 
   closeWithGrace({ delay: 10000, logger: server.log }, async function ({ signal, err }) {
     if (err !== undefined) server.log.error({ err }, 'closing after an error')
