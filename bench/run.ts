@@ -4,6 +4,7 @@
 // (figures on a shared machine are noisy); only a broken run (a wrong answer, a child that dies)
 // exits non-zero.
 import { fork } from 'node:child_process'
+import { isBuiltin } from 'node:module'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -17,7 +18,7 @@ import { DEMO_API_KEY } from '../simulator/server.js'
 import { manyRecords, tenObservables, type Observable } from './data.js'
 import { Peer } from './ipc.js'
 import { LIMIT_PATH, type RelayReady, type RelayRequest, type RelayStats, type SimulatorReady, type SimulatorRequest } from './protocol.js'
-import { timeSplit, type Split } from './split.js'
+import type { Split, SplitRequest } from './split.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const benchDir = path.join(root, 'bench')
@@ -34,6 +35,8 @@ const SECONDS = setting('BENCH_SECONDS', 10, 1)
 const WARMUP_SECONDS = setting('BENCH_WARMUP_SECONDS', 2, 0)
 const CONNECTIONS = setting('BENCH_CONNECTIONS', 16, 1)
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || 'warn'
+/** node options of the relay process alone, e.g. `--max-semi-space-size=4` (none by default: as `npm start` runs it) */
+const RELAY_NODE_OPTIONS = (process.env.BENCH_RELAY_NODE_OPTIONS ?? '').split(' ').filter(option => option !== '')
 const W5_RECORDS = 1000
 const W3_DELAY_MS = 50
 const OBSERVE_PATH = '/observe/observables'
@@ -55,6 +58,8 @@ interface Row {
   relayCalls: number
   upstreamCalls: number
   upstreamPerCall: number
+  /** the relay process's CPU time (all its threads, GC included) per call it received */
+  relayCpuMsPerCall: number
   peakRssMB: number
   /** 'window': the peak of the measured window alone; 'process': of the whole relay process */
   peakOf: 'window' | 'process'
@@ -63,9 +68,10 @@ interface Row {
 }
 
 /**
- * The child entries, bundled to plain JavaScript whose imports of the project point at its build
- * (dist/): the children run the built relay and simulator under plain node, without tsx's loader
- * (whose own memory would count in the relay's RSS).
+ * The child entries, bundled to plain JavaScript (in a temporary directory) whose imports of the
+ * project point at its build (dist/) and whose packages are the project's: the children run the
+ * built code under plain node, without tsx's loader (whose own memory would count in the relay's
+ * RSS, and which slows the code the W5 split times).
  */
 async function compileChildren (outdir: string): Promise<void> {
   const fromDist: Plugin = {
@@ -76,10 +82,12 @@ async function compileChildren (outdir: string): Promise<void> {
         if (target.startsWith(benchDir + path.sep)) return undefined
         return { path: pathToFileURL(path.join(root, 'dist', path.relative(root, target))).href, external: true }
       })
+      esbuild.onResolve({ filter: /^[^./]/ }, args =>
+        isBuiltin(args.path) ? undefined : { path: import.meta.resolve(args.path), external: true })
     }
   }
   await build({
-    entryPoints: [path.join(benchDir, 'relay-process.ts'), path.join(benchDir, 'simulator-process.ts')],
+    entryPoints: ['relay-process.ts', 'simulator-process.ts', 'split-process.ts'].map(file => path.join(benchDir, file)),
     outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -91,9 +99,9 @@ async function compileChildren (outdir: string): Promise<void> {
   })
 }
 
-async function startChild<Request, Ready> (file: string, env: Record<string, string>): Promise<{ peer: Peer<Request>, ready: Ready }> {
+async function startChild<Request, Ready> (file: string, env: Record<string, string>, execArgv: string[] = []): Promise<{ peer: Peer<Request>, ready: Ready }> {
   const child = fork(file, [], {
-    execArgv: [],
+    execArgv,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
@@ -103,6 +111,13 @@ async function startChild<Request, Ready> (file: string, env: Record<string, str
 function status (pid: number, field: 'VmHWM' | 'VmRSS'): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find(text => text.startsWith(`${field}:`))
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? Number.NaN) / 1024
+}
+
+/** The process's CPU time so far (user + system), in milliseconds: Linux counts it in 1/100 s. */
+function cpuMs (pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  // utime and stime are the stat file's fields 14 and 15; `fields` starts at field 3
+  return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
 /** Resets the process's peak RSS to its current RSS (Linux's clear_refs); false where that is not allowed. */
@@ -152,7 +167,7 @@ class Bench {
   }
 
   async startRelay (env: Record<string, string>, file: string): Promise<{ relay: Peer<RelayRequest>, port: number }> {
-    const { peer, ready } = await startChild<RelayRequest, RelayReady>(file, this.relayEnv(env))
+    const { peer, ready } = await startChild<RelayRequest, RelayReady>(file, this.relayEnv(env), RELAY_NODE_OPTIONS)
     return { relay: peer, port: ready.port }
   }
 
@@ -175,9 +190,11 @@ class Bench {
     if (WARMUP_SECONDS > 0) await load(port, urlPath, body, connections, WARMUP_SECONDS)
     const before = await this.settle(relay)
     const windowed = resetPeak(relay.pid)
+    const cpuBefore = cpuMs(relay.pid)
     const result = await load(port, urlPath, body, connections, SECONDS)
     const peakRssMB = status(relay.pid, 'VmHWM')
     const after = await this.settle(relay)
+    const cpu = cpuMs(relay.pid) - cpuBefore
     const relayCalls = after.stats.calls - before.stats.calls
     const upstreamCalls = after.upstream - before.upstream
     const row: Row = {
@@ -193,6 +210,7 @@ class Bench {
       relayCalls,
       upstreamCalls,
       upstreamPerCall: relayCalls === 0 ? 0 : upstreamCalls / relayCalls,
+      relayCpuMsPerCall: relayCalls === 0 ? 0 : cpu / relayCalls,
       peakRssMB,
       peakOf: windowed ? 'window' : 'process',
       answerBytes: Buffer.byteLength(text),
@@ -210,7 +228,7 @@ function pad (cells: string[][]): string {
 
 function table (rows: Row[]): string {
   return pad([
-    ['workload', 'conns', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'non-2xx', 'sock err', 'err answers', 'relay calls', 'upstream', 'up/call', 'peak RSS MB', 'answer KB'],
+    ['workload', 'conns', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'non-2xx', 'sock err', 'err answers', 'relay calls', 'upstream', 'up/call', 'CPU ms/call', 'peak RSS MB', 'answer KB'],
     ...rows.map(row => [
       row.workload,
       String(row.connections),
@@ -224,6 +242,7 @@ function table (rows: Row[]): string {
       String(row.relayCalls),
       String(row.upstreamCalls),
       row.upstreamPerCall.toFixed(3),
+      row.relayCpuMsPerCall.toFixed(2),
       row.peakRssMB.toFixed(1) + (row.peakOf === 'window' ? '' : '*'),
       (row.answerBytes / 1024).toFixed(1)
     ])
@@ -235,7 +254,7 @@ interface Target { target: string, figure: string, pass: boolean }
 function targets (rows: Map<string, Row>, split: Split): { targets: Target[], ratios: Record<string, number> } {
   const row = (name: string): Row => rows.get(name) as Row
   const [w2, w3, w3single, w4, w5single, limit, limitW4] = ['W2', 'W3', 'W3·1', 'W4', 'W5·1', 'LIMIT', 'LIMIT·W4'].map(row)
-  const relayWork = split.mapMs + split.serialiseMs
+  const relayWork = split.map.wallMs + split.serialise.wallMs
   const peak = Math.max(...[...rows.values()].map(each => each.peakRssMB))
   const ratios = {
     w4OfLimitThroughput: w4.requestsPerSecond / limit.requestsPerSecond,
@@ -243,7 +262,8 @@ function targets (rows: Map<string, Row>, split: Split): { targets: Target[], ra
     w3P99OverUpstreamDelay: w3.latencyMs.p99 / W3_DELAY_MS,
     w3SingleP99OverUpstreamDelay: w3single.latencyMs.p99 / W3_DELAY_MS,
     w2UpstreamPerCall: w2.upstreamPerCall,
-    w5MapAndSerialiseShare: relayWork / w5single.latencyMs.p50
+    w5MapAndSerialiseShare: relayWork / w5single.latencyMs.p50,
+    w5MapAndSerialiseShareOfRelayCpu: (split.map.cpuMs + split.serialise.cpuMs) / w5single.relayCpuMsPerCall
   }
   const w3Target = (each: Row, ratio: number): Target => ({
     target: `${each.workload} p99 ≤ ${W3_DELAY_MS} + 30 ms (${each.connections} connection${each.connections === 1 ? '' : 's'})`,
@@ -336,7 +356,10 @@ async function main (): Promise<void> {
         : await bench.measure('W5', `1 domain, ${W5_RECORDS} records, CTR_ENTITIES_LIMIT ${W5_RECORDS}, cache off`, relay, port, OBSERVE_PATH, w1Body))
       await relay.stop()
     }
-    const split = await timeSplit(root, bench.relayEnv(w5Env), authorization, one[0], w5Answer)
+    const splitChild = await startChild<SplitRequest, object>(path.join(outdir, 'split-process.mjs'), {})
+    peers.push(splitChild.peer)
+    const split = await splitChild.peer.request<Split>({ env: bench.relayEnv(w5Env), authorization, observable: one[0], answer: w5Answer })
+    await splitChild.peer.stop()
     await simulator.request({ op: 'unscript' })
 
     const byName = new Map(rows.map(row => [row.workload, row]))
@@ -353,9 +376,11 @@ async function main (): Promise<void> {
 
     console.log(`\n${table(rows)}`)
     if (rows.some(row => row.peakOf === 'process')) console.log('* the relay process\'s peak since it started (this system does not allow resetting it)')
+    const ms = ({ wallMs, cpuMs: cpu }: { wallMs: number, cpuMs: number }): string => `${wallMs.toFixed(2)} ms (CPU ${cpu.toFixed(2)})`
     console.log(`\nW5 split (in-process, built code, median of ${split.runs} runs on the same ${W5_RECORDS} records, ${split.sightings} sightings, ${(split.answerBytes / 1024).toFixed(0)} KB answer):`)
-    console.log(`  parse C1fApp's answer ${split.parseMs.toFixed(2)} ms, map to CTIM ${split.mapMs.toFixed(2)} ms, serialise ${split.serialiseMs.toFixed(2)} ms (fast-json-stringify, then Buffer.byteLength as Fastify does); ` +
-      `one call (W5·1 p50) ${rows.find(row => row.workload === 'W5·1')?.latencyMs.p50} ms`)
+    console.log(`  parse C1fApp's answer ${ms(split.parse)}, map to CTIM ${ms(split.map)}, serialise ${ms(split.serialise)} (fast-json-stringify, then Buffer.byteLength as Fastify does)`)
+    console.log(`  one call (W5·1): p50 ${byName.get('W5·1')?.latencyMs.p50} ms, relay CPU ${byName.get('W5·1')?.relayCpuMsPerCall.toFixed(2)} ms; ` +
+      `mapping + serialising is ${(100 * ratios.w5MapAndSerialiseShare).toFixed(1)}% of the call's time, ${(100 * ratios.w5MapAndSerialiseShareOfRelayCpu).toFixed(1)}% of the relay's CPU for it`)
     console.log('\nTargets:')
     for (const { target, figure, pass } of checked) console.log(`  ${pass ? 'PASS' : 'FAIL'}  ${target}: ${figure}`)
     console.log(`\nMachine: ${machine.cpus} × ${machine.cpu}, Node.js ${machine.node}, load average ${loadBefore[0].toFixed(2)} before, ${loadAfter[0].toFixed(2)} after.`)
@@ -363,7 +388,7 @@ async function main (): Promise<void> {
     const results = {
       date: new Date().toISOString(),
       machine,
-      settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, logLevel: LOG_LEVEL },
+      settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, logLevel: LOG_LEVEL, relayNodeOptions: RELAY_NODE_OPTIONS },
       workloads: rows,
       w5Split: split,
       ratios,
