@@ -14,6 +14,9 @@ export const LIMIT_PATH = '/bench/limit'
 export type RelayRequest =
   | { op: 'limit', body: string }
   | { op: 'stats' }
+  /** starts V8's profiler in the relay; 'profiled' stops it and answers a ProfileSplit (bench/profile.ts) */
+  | { op: 'profile' }
+  | { op: 'profiled' }
 
 export interface RelayStats {
   /** HTTP requests received */

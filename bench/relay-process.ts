@@ -4,9 +4,11 @@
 import type { AddressInfo } from 'node:net'
 import { start } from '../server.js'
 import { serve } from './ipc.js'
+import { startProfile, type ProfileSplit } from './profile.js'
 import { LIMIT_PATH, type RelayReady, type RelayRequest, type RelayStats } from './protocol.js'
 
 let limitBody = Buffer.alloc(0)
+let stopProfile: (() => Promise<ProfileSplit>) | undefined
 const stats: RelayStats = { calls: 0, errorAnswers: 0 }
 
 const relay = await start(process.env, undefined, server => {
@@ -22,7 +24,9 @@ const relay = await start(process.env, undefined, server => {
 
 process.on('disconnect', () => { relay.close().then(() => process.exit(0), () => process.exit(1)) })
 
-serve<RelayRequest>({ port: (relay.server.address() as AddressInfo).port } satisfies RelayReady, request => {
+serve<RelayRequest>({ port: (relay.server.address() as AddressInfo).port } satisfies RelayReady, async request => {
   if (request.op === 'limit') limitBody = Buffer.from(request.body)
+  if (request.op === 'profile') stopProfile = await startProfile()
+  if (request.op === 'profiled' && stopProfile !== undefined) return stopProfile()
   return { ...stats }
 })
