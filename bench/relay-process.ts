@@ -1,0 +1,32 @@
+// The relay as the benchmark runs it: the real app through server.ts's start(), built, in its own
+// process, configured by its environment. On the same Fastify instance, before it listens, the
+// benchmark adds the ceiling route (W1's answer bytes from memory) and two counters.
+import type { AddressInfo } from 'node:net'
+import { start } from '../server.js'
+import { serve } from './ipc.js'
+import { startProfile, type ProfileSplit } from './profile.js'
+import { LIMIT_PATH, type RelayReady, type RelayRequest, type RelayStats } from './protocol.js'
+
+let limitBody = Buffer.alloc(0)
+let stopProfile: (() => Promise<ProfileSplit>) | undefined
+const stats: RelayStats = { calls: 0, errorAnswers: 0 }
+
+const relay = await start(process.env, undefined, server => {
+  server.server.on('request', () => { stats.calls++ })
+  server.addHook('onSend', (request, reply, payload, done) => {
+    if (typeof payload === 'string' && payload.includes('"errors":[')) stats.errorAnswers++
+    done(null, payload)
+  })
+  server.post(LIMIT_PATH, (request, reply) => {
+    reply.type('application/json; charset=utf-8').send(limitBody)
+  })
+})
+
+process.on('disconnect', () => { relay.close().then(() => process.exit(0), () => process.exit(1)) })
+
+serve<RelayRequest>({ port: (relay.server.address() as AddressInfo).port } satisfies RelayReady, async request => {
+  if (request.op === 'limit') limitBody = Buffer.from(request.body)
+  if (request.op === 'profile') stopProfile = await startProfile()
+  if (request.op === 'profiled' && stopProfile !== undefined) return stopProfile()
+  return { ...stats }
+})

@@ -1,0 +1,424 @@
+// `npm run bench`: builds, then runs the C1fApp simulator and the relay (the real app through
+// server.ts's start(), built) as separate processes, drives the relay with autocannon, prints a table
+// and writes bench/results.json. Targets print PASS or FAIL and the exit code is 0 either way
+// (figures on a shared machine are noisy); only a broken run (a wrong answer, a child that dies)
+// exits non-zero.
+import { fork } from 'node:child_process'
+import { isBuiltin } from 'node:module'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import autocannon from 'autocannon'
+import { build, type Plugin } from 'esbuild'
+import { createSigner } from 'fast-jwt'
+import { buildDataset, DEMO_OBSERVABLES, type C1fAppRawRecord } from '../simulator/dataset.js'
+import { DEMO_API_KEY } from '../simulator/server.js'
+import { manyRecords, tenObservables, type Observable } from './data.js'
+import { Peer } from './ipc.js'
+import { LIMIT_PATH, type RelayReady, type RelayRequest, type RelayStats, type SimulatorReady, type SimulatorRequest } from './protocol.js'
+import type { ProfileSplit } from './profile.js'
+import type { Split, SplitRequest } from './split.js'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const benchDir = path.join(root, 'bench')
+
+function setting (name: string, fallback: number, minimum: number): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < minimum) throw new Error(`${name} must be a whole number, at least ${minimum}`)
+  return value
+}
+
+const SECONDS = setting('BENCH_SECONDS', 10, 1)
+const WARMUP_SECONDS = setting('BENCH_WARMUP_SECONDS', 2, 0)
+const CONNECTIONS = setting('BENCH_CONNECTIONS', 16, 1)
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || 'warn'
+/** node options of the relay process alone, e.g. `--max-semi-space-size=4` (none by default: as `npm start` runs it) */
+const RELAY_NODE_OPTIONS = (process.env.BENCH_RELAY_NODE_OPTIONS ?? '').split(' ').filter(option => option !== '')
+const W5_RECORDS = 1000
+const W3_DELAY_MS = 50
+const OBSERVE_PATH = '/observe/observables'
+
+const SECRET_KEY = 'bench-secret-key-that-is-long-enough-0123456789'
+const authorization = `Bearer ${createSigner({ key: SECRET_KEY, algorithm: 'HS256' })({ key: DEMO_API_KEY })}`
+
+interface Row {
+  workload: string
+  what: string
+  connections: number
+  seconds: number
+  requestsPerSecond: number
+  latencyMs: { p50: number, p97_5: number, p99: number }
+  non2xx: number
+  socketErrors: number
+  /** HTTP 200 answers that carry Threat Response's `errors` list */
+  errorAnswers: number
+  relayCalls: number
+  upstreamCalls: number
+  upstreamPerCall: number
+  /** the relay process's CPU time (all its threads, GC included) per call it received */
+  relayCpuMsPerCall: number
+  peakRssMB: number
+  /** 'window': the peak of the measured window alone; 'process': of the whole relay process */
+  peakOf: 'window' | 'process'
+  answerBytes: number
+  sightings: number
+  /** where the relay's CPU went in the window, from its own profiler (W5 only) */
+  profile?: ProfileSplit
+}
+
+/**
+ * The child entries, bundled to plain JavaScript (in a temporary directory) whose imports of the
+ * project point at its build (dist/) and whose packages are the project's: the children run the
+ * built code under plain node, without tsx's loader (whose own memory would count in the relay's
+ * RSS, and which slows the code the W5 split times).
+ */
+async function compileChildren (outdir: string): Promise<void> {
+  const fromDist: Plugin = {
+    name: 'project-from-dist',
+    setup (esbuild) {
+      esbuild.onResolve({ filter: /^\.\.?\// }, args => {
+        const target = path.resolve(args.resolveDir, args.path)
+        if (target.startsWith(benchDir + path.sep)) return undefined
+        return { path: pathToFileURL(path.join(root, 'dist', path.relative(root, target))).href, external: true }
+      })
+      esbuild.onResolve({ filter: /^[^./]/ }, args =>
+        isBuiltin(args.path) ? undefined : { path: import.meta.resolve(args.path), external: true })
+    }
+  }
+  await build({
+    entryPoints: ['relay-process.ts', 'simulator-process.ts', 'split-process.ts'].map(file => path.join(benchDir, file)),
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    plugins: [fromDist],
+    logLevel: 'warning'
+  })
+}
+
+async function startChild<Request, Ready> (file: string, env: Record<string, string>, execArgv: string[] = []): Promise<{ peer: Peer<Request>, ready: Ready }> {
+  const child = fork(file, [], {
+    execArgv,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+  })
+  return Peer.connect<Request, Ready>(child)
+}
+
+function status (pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find(text => text.startsWith(`${field}:`))
+  return Number(/(\d+)/.exec(line ?? '')?.[1] ?? Number.NaN) / 1024
+}
+
+/** The process's CPU time so far (user + system), in milliseconds: Linux counts it in 1/100 s. */
+function cpuMs (pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  // utime and stime are the stat file's fields 14 and 15; `fields` starts at field 3
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+/** Resets the process's peak RSS to its current RSS (Linux's clear_refs); false where that is not allowed. */
+function resetPeak (pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5')
+    return true
+  } catch {
+    return false
+  }
+}
+
+function observeBody (observables: Observable[]): string {
+  return JSON.stringify(observables)
+}
+
+async function call (port: number, urlPath: string, body: string): Promise<{ text: string, sightings: number }> {
+  const response = await fetch(`http://127.0.0.1:${port}${urlPath}`, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/json' },
+    body
+  })
+  const text = await response.text()
+  const answer = JSON.parse(text) as { data?: { sightings?: { count: number } }, errors?: unknown }
+  if (response.status !== 200 || answer.errors !== undefined || answer.data?.sightings === undefined) {
+    throw new Error(`${urlPath} answered HTTP ${response.status}: ${text.slice(0, 300)}`)
+  }
+  return { text, sightings: answer.data.sightings.count }
+}
+
+function load (port: number, urlPath: string, body: string, connections: number, seconds: number): Promise<autocannon.Result> {
+  return autocannon({
+    url: `http://127.0.0.1:${port}${urlPath}`,
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/json' },
+    body,
+    connections,
+    duration: seconds
+  })
+}
+
+class Bench {
+  constructor (readonly simulator: Peer<SimulatorRequest>, readonly simulatorUrl: string) {}
+
+  relayEnv (extra: Record<string, string>): Record<string, string> {
+    return { SECRET_KEY, C1FAPP_API_URL: this.simulatorUrl, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL, ...extra }
+  }
+
+  async startRelay (env: Record<string, string>, file: string): Promise<{ relay: Peer<RelayRequest>, port: number }> {
+    const { peer, ready } = await startChild<RelayRequest, RelayReady>(file, this.relayEnv(env), RELAY_NODE_OPTIONS)
+    return { relay: peer, port: ready.port }
+  }
+
+  /** Waits until neither the relay nor the simulator sees anything new: the calls in flight are done. */
+  async settle (relay: Peer<RelayRequest>): Promise<{ upstream: number, stats: RelayStats }> {
+    let last = ''
+    for (let quiet = 0; ; await sleep(100)) {
+      const upstream = await this.simulator.request<number>({ op: 'count' })
+      const stats = await relay.request<RelayStats>({ op: 'stats' })
+      const now = JSON.stringify([upstream, stats])
+      quiet = now === last ? quiet + 1 : 0
+      last = now
+      if (quiet >= 3) return { upstream, stats }
+    }
+  }
+
+  /** A checked call, a warm-up, then the measured window and its counts. */
+  async measure (workload: string, what: string, relay: Peer<RelayRequest>, port: number, urlPath: string, body: string,
+    { connections = CONNECTIONS, profile = false } = {}): Promise<Row> {
+    const { text, sightings } = await call(port, urlPath, body)
+    if (WARMUP_SECONDS > 0) await load(port, urlPath, body, connections, WARMUP_SECONDS)
+    const before = await this.settle(relay)
+    const windowed = resetPeak(relay.pid)
+    const cpuBefore = cpuMs(relay.pid)
+    if (profile) await relay.request({ op: 'profile' })
+    const result = await load(port, urlPath, body, connections, SECONDS)
+    const peakRssMB = status(relay.pid, 'VmHWM')
+    const after = await this.settle(relay)
+    const cpu = cpuMs(relay.pid) - cpuBefore
+    const profiled = profile ? await relay.request<ProfileSplit>({ op: 'profiled' }) : undefined
+    const relayCalls = after.stats.calls - before.stats.calls
+    const upstreamCalls = after.upstream - before.upstream
+    const row: Row = {
+      workload,
+      what,
+      connections,
+      seconds: SECONDS,
+      requestsPerSecond: result.requests.total / result.duration,
+      latencyMs: { p50: result.latency.p50, p97_5: result.latency.p97_5, p99: result.latency.p99 },
+      non2xx: result.non2xx,
+      socketErrors: result.errors,
+      errorAnswers: after.stats.errorAnswers - before.stats.errorAnswers,
+      relayCalls,
+      upstreamCalls,
+      upstreamPerCall: relayCalls === 0 ? 0 : upstreamCalls / relayCalls,
+      relayCpuMsPerCall: relayCalls === 0 ? 0 : cpu / relayCalls,
+      peakRssMB,
+      peakOf: windowed ? 'window' : 'process',
+      answerBytes: Buffer.byteLength(text),
+      sightings,
+      profile: profiled
+    }
+    console.error(`  ${workload}: ${Math.round(row.requestsPerSecond)} req/s, p99 ${row.latencyMs.p99} ms`)
+    return row
+  }
+}
+
+function pad (cells: string[][]): string {
+  const widths = cells[0].map((_, column) => Math.max(...cells.map(row => row[column].length)))
+  return cells.map(row => row.map((cell, column) => column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])).join('  ')).join('\n')
+}
+
+function table (rows: Row[]): string {
+  return pad([
+    ['workload', 'conns', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'non-2xx', 'sock err', 'err answers', 'relay calls', 'upstream', 'up/call', 'CPU ms/call', 'peak RSS MB', 'answer KB'],
+    ...rows.map(row => [
+      row.workload,
+      String(row.connections),
+      row.requestsPerSecond.toFixed(0),
+      row.latencyMs.p50.toFixed(1),
+      row.latencyMs.p97_5.toFixed(1),
+      row.latencyMs.p99.toFixed(1),
+      String(row.non2xx),
+      String(row.socketErrors),
+      String(row.errorAnswers),
+      String(row.relayCalls),
+      String(row.upstreamCalls),
+      row.upstreamPerCall.toFixed(3),
+      row.relayCpuMsPerCall.toFixed(2),
+      row.peakRssMB.toFixed(1) + (row.peakOf === 'window' ? '' : '*'),
+      (row.answerBytes / 1024).toFixed(1)
+    ])
+  ])
+}
+
+interface Target { target: string, figure: string, pass: boolean }
+
+function targets (rows: Map<string, Row>, split: Split): { targets: Target[], ratios: Record<string, number> } {
+  const row = (name: string): Row => rows.get(name) as Row
+  const [w2, w3, w3single, w4, w5, w5single, limit, limitW4] = ['W2', 'W3', 'W3·1', 'W4', 'W5', 'W5·1', 'LIMIT', 'LIMIT·W4'].map(row)
+  const profiled = w5.profile as ProfileSplit
+  const profiledShare = (profiled.mappingMs + profiled.serialisingMs) / (profiled.totalMs - profiled.idleMs)
+  const relayWork = split.map.wallMs + split.serialise.wallMs
+  const peak = Math.max(...[...rows.values()].map(each => each.peakRssMB))
+  const ratios = {
+    w4OfLimitThroughput: w4.requestsPerSecond / limit.requestsPerSecond,
+    w4OfLimitW4Throughput: w4.requestsPerSecond / limitW4.requestsPerSecond,
+    w3P99OverUpstreamDelay: w3.latencyMs.p99 / W3_DELAY_MS,
+    w3SingleP99OverUpstreamDelay: w3single.latencyMs.p99 / W3_DELAY_MS,
+    w2UpstreamPerCall: w2.upstreamPerCall,
+    w5MapAndSerialiseShare: relayWork / w5single.latencyMs.p50,
+    w5MapAndSerialiseShareOfRelayCpu: (split.map.cpuMs + split.serialise.cpuMs) / w5single.relayCpuMsPerCall,
+    w5MapAndSerialiseShareOfRelayProfile: profiledShare
+  }
+  const w3Target = (each: Row, ratio: number): Target => ({
+    target: `${each.workload} p99 ≤ ${W3_DELAY_MS} + 30 ms (${each.connections} connection${each.connections === 1 ? '' : 's'})`,
+    figure: `${each.latencyMs.p99} ms (${ratio.toFixed(2)} × the upstream delay)`,
+    pass: each.latencyMs.p99 <= W3_DELAY_MS + 30
+  })
+  return {
+    ratios,
+    targets: [
+      w3Target(w3, ratios.w3P99OverUpstreamDelay),
+      w3Target(w3single, ratios.w3SingleP99OverUpstreamDelay),
+      {
+        target: 'W4 throughput ≥ 60% of LIMIT',
+        figure: `${(100 * ratios.w4OfLimitThroughput).toFixed(1)}% (${(100 * ratios.w4OfLimitW4Throughput).toFixed(1)}% of LIMIT·W4, the same bytes from memory)`,
+        pass: ratios.w4OfLimitThroughput >= 0.6
+      },
+      { target: 'W4 upstream calls after warm-up = 0', figure: String(w4.upstreamCalls), pass: w4.upstreamCalls === 0 },
+      { target: 'W2 upstream calls per relay call = 10', figure: `${w2.upstreamCalls} / ${w2.relayCalls} = ${w2.upstreamPerCall}`, pass: w2.relayCalls > 0 && w2.upstreamCalls === 10 * w2.relayCalls },
+      {
+        target: 'W5 mapping + serialising ≤ 25% of the call',
+        figure: `${relayWork.toFixed(1)} of ${w5single.latencyMs.p50} ms (W5·1 p50) = ${(100 * ratios.w5MapAndSerialiseShare).toFixed(1)}%`,
+        pass: ratios.w5MapAndSerialiseShare <= 0.25
+      },
+      {
+        target: 'W5 mapping + serialising ≤ 25% of the relay\'s busy time (its own profile)',
+        figure: `${(profiled.mappingMs / w5.relayCalls).toFixed(1)} + ${(profiled.serialisingMs / w5.relayCalls).toFixed(1)} ms a call = ${(100 * profiledShare).toFixed(1)}%`,
+        pass: profiledShare <= 0.25
+      },
+      { target: 'peak RSS < 150 MB in every workload', figure: `${peak.toFixed(1)} MB at most`, pass: peak < 150 }
+    ]
+  }
+}
+
+async function main (): Promise<void> {
+  const outdir = mkdtempSync(path.join(os.tmpdir(), 'c1fapp-bench-'))
+  const peers: Array<Peer<never>> = []
+  const loadBefore = os.loadavg()
+  try {
+    await compileChildren(outdir)
+    const relayFile = path.join(outdir, 'relay-process.mjs')
+    const simulatorChild = await startChild<SimulatorRequest, SimulatorReady>(path.join(outdir, 'simulator-process.mjs'), {})
+    peers.push(simulatorChild.peer)
+    const bench = new Bench(simulatorChild.peer, simulatorChild.ready.url)
+    const simulator = simulatorChild.peer
+    const startRelay = async (env: Record<string, string>) => {
+      const started = await bench.startRelay(env, relayFile)
+      peers.push(started.relay)
+      return started
+    }
+
+    const dataset = buildDataset()
+    const one = [DEMO_OBSERVABLES.find(({ type }) => type === 'domain') as Observable]
+    const ten = tenObservables(dataset)
+    const rows: Row[] = []
+    console.error(`Each workload: ${WARMUP_SECONDS} s warm-up, ${SECONDS} s measured.`)
+
+    // W1, then the ceiling on the same instance: W1's own answer bytes, from memory.
+    let { relay, port } = await startRelay({ CACHE_TTL_S: '0' })
+    const w1Body = observeBody(one)
+    await relay.request({ op: 'limit', body: (await call(port, OBSERVE_PATH, w1Body)).text })
+    rows.push(await bench.measure('W1', `1 domain, cache off, ${CONNECTIONS} connections`, relay, port, OBSERVE_PATH, w1Body))
+    rows.push(await bench.measure('LIMIT', "W1's answer bytes from memory, same instance", relay, port, LIMIT_PATH, w1Body))
+    await relay.stop()
+
+    const tenBody = observeBody(ten);
+    ({ relay, port } = await startRelay({ CACHE_TTL_S: '0' }))
+    rows.push(await bench.measure('W2', '10 observables (4 domains, 3 IPs, 3 URLs), cache off', relay, port, OBSERVE_PATH, tenBody))
+    await relay.stop()
+
+    await simulator.request({ op: 'script', request: '*', answer: { delayMs: W3_DELAY_MS } })
+    for (const connections of [CONNECTIONS, 1]) {
+      ({ relay, port } = await startRelay({ CACHE_TTL_S: '0' }))
+      rows.push(connections === 1
+        ? await bench.measure('W3·1', 'W3 with 1 connection: one investigation at a time', relay, port, OBSERVE_PATH, tenBody, { connections: 1 })
+        : await bench.measure('W3', `W2, C1fApp answering after ${W3_DELAY_MS} ms`, relay, port, OBSERVE_PATH, tenBody))
+      await relay.stop()
+    }
+    await simulator.request({ op: 'unscript' });
+
+    // W4, then W4's own answer bytes from memory on the same instance: what is left is the relay's work.
+    ({ relay, port } = await startRelay({}))
+    await relay.request({ op: 'limit', body: (await call(port, OBSERVE_PATH, tenBody)).text })
+    rows.push(await bench.measure('W4', 'W2 with the cache warm (CACHE_TTL_S 600)', relay, port, OBSERVE_PATH, tenBody))
+    rows.push(await bench.measure('LIMIT·W4', "W4's answer bytes from memory, same instance", relay, port, LIMIT_PATH, tenBody))
+    await relay.stop()
+
+    const w5Records = manyRecords(dataset.get(one[0].value) as C1fAppRawRecord[], W5_RECORDS)
+    const w5Answer = JSON.stringify(w5Records)
+    await simulator.request({ op: 'script', request: one[0].value, answer: { body: w5Answer, headers: { 'content-type': 'application/json' } } })
+    const w5Env = { CACHE_TTL_S: '0', CTR_ENTITIES_LIMIT: String(W5_RECORDS) }
+    for (const connections of [CONNECTIONS, 1]) {
+      ({ relay, port } = await startRelay(w5Env))
+      rows.push(connections === 1
+        ? await bench.measure('W5·1', 'W5 with 1 connection: the time of one call', relay, port, OBSERVE_PATH, w1Body, { connections: 1 })
+        : await bench.measure('W5', `1 domain, ${W5_RECORDS} records, CTR_ENTITIES_LIMIT ${W5_RECORDS}, cache off (profiled)`, relay, port, OBSERVE_PATH, w1Body, { profile: true }))
+      await relay.stop()
+    }
+    const splitChild = await startChild<SplitRequest, object>(path.join(outdir, 'split-process.mjs'), {})
+    peers.push(splitChild.peer)
+    const split = await splitChild.peer.request<Split>({ env: bench.relayEnv(w5Env), authorization, observable: one[0], answer: w5Answer })
+    await splitChild.peer.stop()
+    await simulator.request({ op: 'unscript' })
+
+    const byName = new Map(rows.map(row => [row.workload, row]))
+    const { targets: checked, ratios } = targets(byName, split)
+    const loadAfter = os.loadavg()
+    const machine = {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      memoryGB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      loadAverage1mBefore: loadBefore[0],
+      loadAverage1mAfter: loadAfter[0]
+    }
+
+    console.log(`\n${table(rows)}`)
+    if (rows.some(row => row.peakOf === 'process')) console.log('* the relay process\'s peak since it started (this system does not allow resetting it)')
+    const ms = ({ wallMs, cpuMs: cpu }: { wallMs: number, cpuMs: number }): string => `${wallMs.toFixed(2)} ms (CPU ${cpu.toFixed(2)})`
+    console.log(`\nW5 split (in-process, built code, median of ${split.runs} runs on the same ${W5_RECORDS} records, ${split.sightings} sightings, ${(split.answerBytes / 1024).toFixed(0)} KB answer):`)
+    console.log(`  parse C1fApp's answer ${ms(split.parse)}, map to CTIM ${ms(split.map)}, serialise ${ms(split.serialise)} (fast-json-stringify, then Buffer.byteLength as Fastify does)`)
+    console.log(`  one call (W5·1): p50 ${byName.get('W5·1')?.latencyMs.p50} ms, relay CPU ${byName.get('W5·1')?.relayCpuMsPerCall.toFixed(2)} ms; ` +
+      `mapping + serialising is ${(100 * ratios.w5MapAndSerialiseShare).toFixed(1)}% of the call's time, ${(100 * ratios.w5MapAndSerialiseShareOfRelayCpu).toFixed(1)}% of the relay's CPU for it`)
+    const w5Profile = byName.get('W5')?.profile as ProfileSplit
+    const w5Calls = byName.get('W5')?.relayCalls as number
+    console.log(`  the relay's own profile under W5: mapping ${(w5Profile.mappingMs / w5Calls).toFixed(2)} ms and serialising ${(w5Profile.serialisingMs / w5Calls).toFixed(2)} ms a call, ` +
+      `${(100 * (w5Profile.mappingMs + w5Profile.serialisingMs) / (w5Profile.totalMs - w5Profile.idleMs)).toFixed(1)}% of its busy time`)
+    console.log('\nTargets:')
+    for (const { target, figure, pass } of checked) console.log(`  ${pass ? 'PASS' : 'FAIL'}  ${target}: ${figure}`)
+    console.log(`\nMachine: ${machine.cpus} × ${machine.cpu}, Node.js ${machine.node}, load average ${loadBefore[0].toFixed(2)} before, ${loadAfter[0].toFixed(2)} after.`)
+
+    const results = {
+      date: new Date().toISOString(),
+      machine,
+      settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, logLevel: LOG_LEVEL, relayNodeOptions: RELAY_NODE_OPTIONS },
+      workloads: rows,
+      w5Split: split,
+      ratios,
+      targets: checked
+    }
+    writeFileSync(path.join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
+    console.log('Written to bench/results.json.')
+  } finally {
+    for (const peer of peers.reverse()) await peer.stop()
+    rmSync(outdir, { recursive: true, force: true })
+  }
+}
+
+await main()

@@ -1,0 +1,105 @@
+// W5's split: how long the relay's own work on 1 000 records takes, timed in one process (a child
+// of the runner that runs the built code under plain node, as the relay does): parsing C1fApp's
+// answer, mapping it to CTIM (lib/answer.ts → lib/ctim) and serialising the answer with the
+// observe route's own compiled serializer (fast-json-stringify from the route's answer schema), to
+// set against the measured latency of the call.
+import { performance } from 'node:perf_hooks'
+import Fastify from 'fastify'
+import app from '../app.js'
+import { observeAnswer } from '../lib/answer.js'
+import type { Observable } from './data.js'
+
+export interface Split {
+  /** JSON.parse of C1fApp's answer */
+  parse: Timing
+  /** lib/answer.ts's observeAnswer: reading the records, lib/ctim's mapping, the envelope */
+  map: Timing
+  /** the route's serializer, then Buffer.byteLength as Fastify does before sending */
+  serialise: Timing
+  runs: number
+  sightings: number
+  answerBytes: number
+}
+
+const RUNS = 100
+// the relay runs this code hot; fewer warm runs measure the JIT compiler, not the code
+const WARM_RUNS = 50
+
+export interface Timing {
+  /** milliseconds, the median of the runs */
+  wallMs: number
+  /** this process's CPU milliseconds (GC threads included), the median of the runs: less sensitive to a busy machine */
+  cpuMs: number
+}
+
+function median (values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+}
+
+function time (work: () => unknown): Timing {
+  for (let i = 0; i < WARM_RUNS; i++) work()
+  const wall: number[] = []
+  const cpu: number[] = []
+  for (let i = 0; i < RUNS; i++) {
+    const cpuBegin = process.cpuUsage()
+    const begin = performance.now()
+    work()
+    wall.push(performance.now() - begin)
+    const { user, system } = process.cpuUsage(cpuBegin)
+    cpu.push((user + system) / 1000)
+  }
+  return { wallMs: median(wall), cpuMs: median(cpu) }
+}
+
+export interface SplitRequest {
+  /** configures an in-process relay (the same app) whose observe route gives its serializer */
+  env: Record<string, string>
+  authorization: string
+  observable: Observable
+  /** C1fApp's answer for `observable`, as the simulator serves it */
+  answer: string
+}
+
+/**
+ * Times parsing and mapping first, then answers one call in-process (C1fApp is the simulator) to
+ * get the route's serializer, then times serialising. In that order on purpose: once the route has
+ * mapped records of its own, the mapping's code has seen two callers and runs about twice as slow
+ * in the timing loop as it does in the relay, which only ever has the one.
+ */
+export async function timeSplit ({ env, authorization, observable, answer }: SplitRequest): Promise<Split> {
+  const limit = Number(env.CTR_ENTITIES_LIMIT)
+  const records = JSON.parse(answer) as unknown[]
+  const parse = time(() => JSON.parse(answer))
+  const map = time(() => observeAnswer([observable], [records], limit))
+
+  const relay = Fastify({ logger: false })
+  await relay.register(app, { env })
+  let serialize: ((payload: unknown) => string) | undefined
+  relay.addHook('onSend', (request, reply, payload, done) => {
+    serialize = reply.getSerializationFunction('200') as (payload: unknown) => string
+    done(null, payload)
+  })
+  try {
+    const response = await relay.inject({
+      method: 'POST',
+      url: '/observe/observables',
+      headers: { authorization, 'content-type': 'application/json' },
+      payload: JSON.stringify([observable])
+    })
+    const body = response.json() as { data?: { sightings?: { count: number } }, errors?: unknown }
+    if (serialize === undefined || body.errors !== undefined) throw new Error(`W5's in-process call failed: ${response.body.slice(0, 300)}`)
+    const mapped = observeAnswer([observable], [records], limit)
+    const write = serialize
+    return {
+      parse,
+      map,
+      // Fastify measures the string it sends (content-length), which flattens the serializer's concatenations
+      serialise: time(() => Buffer.byteLength(write(mapped))),
+      runs: RUNS,
+      sightings: body.data?.sightings?.count ?? 0,
+      answerBytes: response.rawPayload.length
+    }
+  } finally {
+    await relay.close()
+  }
+}
