@@ -136,10 +136,19 @@ export function readConfig (env: Record<string, string | undefined>): ConfigRead
     const rule = (EnvironmentSchema.properties as Record<string, TSchema>)[name].description
     if (!problems.has(name)) problems.set(name, `${name} is invalid: it must be ${rule}`)
   }
+  // Convert would quietly cut "2500.7" to 2500: a whole number must be written as one.
+  for (const [name, schema] of Object.entries(EnvironmentSchema.properties as Record<string, TSchema>)) {
+    const raw = env[name]
+    if (schema.type === 'integer' && raw !== undefined && raw !== '' && !/^\s*-?\d+\s*$/.test(raw)) invalid(name)
+  }
   for (const error of Value.Errors(EnvironmentSchema, values)) invalid(error.path.slice(1))
   const trustProxy = readTrustProxy(environment.TRUST_PROXY)
   if (trustProxy === undefined) invalid('TRUST_PROXY')
-  if (problems.size > 0) throw new ConfigError(`Invalid configuration: ${[...problems.values()].join('; ')}`)
+  if (problems.size > 0) {
+    const order = Object.keys(EnvironmentSchema.properties)
+    const named = [...problems.entries()].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
+    throw new ConfigError(`Invalid configuration: ${named.map(([, problem]) => problem).join('; ')}`)
+  }
 
   if (environment.SECRET_KEY === undefined && environment.RELAY_PUBLIC_URL === undefined) {
     throw new ConfigError('Invalid configuration: set SECRET_KEY (the HS256 secret the JWTs are signed with, at least 32 characters) ' +

@@ -110,7 +110,7 @@ t.test('bad configuration names the variable and the rule, never the value', asy
     ['C1FAPP_TIMEOUT_MS', '50'], ['C1FAPP_TIMEOUT_MS', '1e9'], ['C1FAPP_CONCURRENCY', '0'], ['MAX_OBSERVABLES', '-1'],
     ['MAX_VALUE_LENGTH', '2'], ['MAX_BODY_BYTES', '10'], ['PORT', '70000'], ['JWKS_HOSTS', 'a.example, b.example'], ['JWKS_HOSTS', 'https://a.example'], ['JWKS_HOSTS', 'a.example/jwks'],
     ['JWKS_HOSTS', 'a.example:port'], ['JWKS_TIMEOUT_MS', '10'], ['JWKS_CACHE_TTL_MS', '0'],
-    ['JWKS_ALLOW_HTTP', 'maybe'], ['RELAY_PUBLIC_URL', 'relay.example'], ['C1FAPP_API_URL', 'not a url'], ['HOST', ' ']
+    ['JWKS_ALLOW_HTTP', 'maybe'], ['C1FAPP_TIMEOUT_MS', '2500.7'], ['PORT', '80.0'], ['CACHE_TTL_S', '1e3'], ['RELAY_PUBLIC_URL', 'relay.example'], ['C1FAPP_API_URL', 'not a url'], ['HOST', ' ']
   ]) {
     const error = fails({ ...secret, [name]: value })
     t.ok(error, `${name}=${value}`)

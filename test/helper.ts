@@ -40,10 +40,17 @@ export async function buildRelay (t: Test, env: Record<string, string | undefine
  */
 export const PLAIN_UPSTREAM = { CACHE_TTL_S: '0', C1FAPP_RETRIES: '0', C1FAPP_BREAKER_FAILURES: '0' }
 
+/**
+ * The test process blocks its own event loop (RSA key generation, megabyte fuzz inputs, a busy CI
+ * machine running test files side by side): that is no load on the relay, so the event-loop
+ * check of load shedding is off unless a test is about it (test/load-shedding.test.ts).
+ */
+export const UNSHED = { MAX_EVENT_LOOP_DELAY_MS: '0' }
+
 /** The relay as server.ts builds it; its log goes to `logging.stream` when given, else nowhere. */
 export async function buildApp (t: Test, env: Record<string, string | undefined> = {}, logging: Logging | false = false): Promise<FastifyInstance> {
   const instance = Fastify(serverOptions(logging))
-  await instance.register(app, { env: { SECRET_KEY, ...PLAIN_UPSTREAM, ...env } })
+  await instance.register(app, { env: { SECRET_KEY, ...PLAIN_UPSTREAM, ...UNSHED, ...env } })
   t.teardown(() => instance.close())
   await instance.ready()
   return instance
