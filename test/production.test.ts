@@ -4,39 +4,19 @@
 // there and answers, the Dockerfile's HEALTHCHECK passes against it, it stops on SIGTERM with exit
 // 0, and dist/lambda.js answers API Gateway events. Needs the npm registry; takes a while.
 import t from 'tap'
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { once } from 'node:events'
+import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { buildProductionPackage, cleanEnv } from '../scripts/build-lambda.js'
 import { SECRET_KEY } from './helper.js'
+import { exitCode, waitForOutput } from './processes.js'
 
 t.setTimeout(600_000)
 
 const dir = mkdtempSync(path.join(tmpdir(), 'c1fapp-relay-production-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-
-/** The output so far, once `pattern` shows up in it (or the process ends). */
-async function waitForOutput (child: ChildProcessWithoutNullStreams, pattern: RegExp): Promise<string> {
-  let output = ''
-  return new Promise(resolve => {
-    const check = (chunk: Buffer) => {
-      output += chunk.toString()
-      if (pattern.test(output)) resolve(output)
-    }
-    child.stdout.on('data', check)
-    child.stderr.on('data', check)
-    child.on('close', () => resolve(output))
-  })
-}
-
-async function exitCode (child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode
-  const [code] = await once(child, 'exit')
-  return code
-}
 
 /** The Dockerfile's HEALTHCHECK command (`node -e …`), run as Docker runs it: exit 0 is healthy. */
 async function healthCheck (port: number): Promise<number | null> {

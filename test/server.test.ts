@@ -1,9 +1,9 @@
 // The process entries as a module owner runs them: server.ts and the demo, in child processes.
 import t from 'tap'
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { SECRET_KEY } from './helper.js'
+import { exitCode, waitForOutput } from './processes.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -16,27 +16,6 @@ function run (script: string, env: Record<string, string>): ChildProcessWithoutN
     cwd: root,
     env: { PATH: process.env.PATH as string, FASTIFY_AUTOLOAD_TYPESCRIPT: '1', ...env }
   })
-}
-
-/** Collects the output until `pattern` shows up (or the process ends). */
-async function waitForOutput (child: ChildProcessWithoutNullStreams, pattern: RegExp): Promise<string> {
-  let output = ''
-  return new Promise(resolve => {
-    const check = (chunk: Buffer) => {
-      output += chunk.toString()
-      if (pattern.test(output)) resolve(output)
-    }
-    child.stdout.on('data', check)
-    child.stderr.on('data', check)
-    child.on('close', () => resolve(output))
-  })
-}
-
-/** The exit code, whether the process has already ended or not. */
-async function exitCode (child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode
-  const [code] = await once(child, 'exit')
-  return code
 }
 
 t.test('bad configuration stops start-up with a message that names the variable', async t => {

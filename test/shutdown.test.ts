@@ -3,13 +3,13 @@
 // (or answered with the envelope's error); past SHUTDOWN_GRACE_MS the process exits 1 anyway.
 import t from 'tap'
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { once } from 'node:events'
 import { request } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { SHUTTING_DOWN_MESSAGE } from '../lib/overload.js'
 import { startSimulator } from '../simulator/server.js'
 import { fatal, SECRET_KEY, token } from './helper.js'
+import { exitCode } from './processes.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -62,12 +62,6 @@ function call (base: string, path: string, body?: unknown): Promise<{ status: nu
 async function listening (relay: ReturnType<typeof startRelay>): Promise<string> {
   await waitFor(() => /Server listening at http:\/\/127\.0\.0\.1:\d+/.test(relay.output()))
   return /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(relay.output())![1]
-}
-
-async function exitCode (child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode
-  const [code] = await once(child, 'exit')
-  return code
 }
 
 t.test('SIGTERM: the call in flight finishes with its data, new calls are refused, the process exits 0', async t => {
