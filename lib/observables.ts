@@ -3,17 +3,18 @@ import { Type, type Static } from '@sinclair/typebox'
 export const SUPPORTED_TYPES = ['domain', 'ip', 'url'] as const
 export type SupportedType = typeof SUPPORTED_TYPES[number]
 
+/** The limits of configuration (lib/config.ts) that shape the body. */
 export interface ObservableLimits {
-  maxObservables: number
-  maxValueLength: number
+  MAX_OBSERVABLES: number
+  MAX_VALUE_LENGTH: number
 }
 
 /** The body of every /…/observables route: what Threat Response sends about an investigation. */
 export function observablesBody (limits: ObservableLimits) {
   return Type.Array(Type.Object({
     type: Type.String({ minLength: 1, description: 'observable type; only domain, ip and url are looked up' }),
-    value: Type.String({ minLength: 1, maxLength: limits.maxValueLength })
-  }), { maxItems: limits.maxObservables, description: 'the observables of an investigation' })
+    value: Type.String({ minLength: 1, maxLength: limits.MAX_VALUE_LENGTH })
+  }), { maxItems: limits.MAX_OBSERVABLES, description: 'the observables of an investigation' })
 }
 
 export type ObservablesBody = Static<ReturnType<typeof observablesBody>>

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { Envelope } from '../../lib/ctim/schemas.js'
-import { BEARER, observablesBodyFor } from '../../lib/routes.js'
+import { observablesBody } from '../../lib/observables.js'
+import { BEARER } from '../../lib/routes.js'
 
 const deliberate: FastifyPluginAsyncTypebox = async function deliberate (fastify) {
   fastify.post('/observables', {
@@ -9,7 +10,7 @@ const deliberate: FastifyPluginAsyncTypebox = async function deliberate (fastify
       summary: 'Verdicts of the observables: none yet',
       tags: ['relay'],
       security: BEARER,
-      body: observablesBodyFor(fastify.config),
+      body: observablesBody(fastify.config),
       response: { 200: Envelope(Type.Object({}, { additionalProperties: false })) }
     },
     onRequest: fastify.authenticate

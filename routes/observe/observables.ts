@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { observeAnswer } from '../../lib/answer.js'
 import { Envelope, ObserveBundleSchema } from '../../lib/ctim/schemas.js'
-import { observablesToQuery } from '../../lib/observables.js'
-import { BEARER, observablesBodyFor } from '../../lib/routes.js'
+import { observablesBody, observablesToQuery } from '../../lib/observables.js'
+import { BEARER } from '../../lib/routes.js'
 
 const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
   fastify.post('/observables', {
@@ -11,7 +11,7 @@ const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
       description: 'domain, ip and url observables are looked up; other types are skipped.',
       tags: ['relay'],
       security: BEARER,
-      body: observablesBodyFor(fastify.config),
+      body: observablesBody(fastify.config),
       response: { 200: Envelope(ObserveBundleSchema) }
     },
     onRequest: fastify.authenticate

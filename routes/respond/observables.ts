@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { Envelope } from '../../lib/ctim/schemas.js'
-import { BEARER, observablesBodyFor } from '../../lib/routes.js'
+import { observablesBody } from '../../lib/observables.js'
+import { BEARER } from '../../lib/routes.js'
 
 const respond: FastifyPluginAsyncTypebox = async function respond (fastify) {
   fastify.post('/observables', {
@@ -9,7 +10,7 @@ const respond: FastifyPluginAsyncTypebox = async function respond (fastify) {
       summary: 'Response actions for the observables: C1fApp offers none',
       tags: ['relay'],
       security: BEARER,
-      body: observablesBodyFor(fastify.config),
+      body: observablesBody(fastify.config),
       response: { 200: Envelope(Type.Array(Type.Never())) }
     },
     onRequest: fastify.authenticate
