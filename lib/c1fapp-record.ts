@@ -2,7 +2,8 @@
 // read defensively: a record without a usable date or feed is skipped by the caller, any other
 // unusable field just contributes nothing.
 
-export type Confidence = 'High' | 'Medium' | 'Low' | 'Unknown'
+export const CONFIDENCE_LEVELS = ['High', 'Medium', 'Low', 'Unknown'] as const
+export type Confidence = typeof CONFIDENCE_LEVELS[number]
 
 export interface C1fAppRecord {
   /** YYYY-MM-DD */
@@ -28,15 +29,19 @@ function nonEmptyStrings (value: unknown): string[] {
   return list(value).filter((item): item is string => typeof item === 'string' && item.trim() !== '').map(item => item.trim())
 }
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
+/** A real calendar day written YYYY-MM-DD (years before 100 are refused: JavaScript dates read them as 19xx). */
 export function isDate (value: unknown): value is string {
-  if (typeof value !== 'string') return false
-  const match = DATE.exec(value)
-  if (!match) return false
-  const [year, month, day] = match.slice(1).map(Number)
-  const date = new Date(Date.UTC(year, month - 1, day))
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  if (typeof value !== 'string' || !DATE.test(value)) return false
+  // Arithmetic, not a Date: this runs once per record, and a Date per record showed in profiles.
+  const year = Number(value.slice(0, 4))
+  const month = Number(value.slice(5, 7))
+  const day = Number(value.slice(8, 10))
+  if (year < 100 || month < 1 || month > 12 || day < 1) return false
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1])
 }
 
 /** An absolute URL with scheme http or https. */

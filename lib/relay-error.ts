@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'key error'
   | 'health check failed'
 
-export type ErrorType = 'fatal' | 'warning'
+export const ERROR_TYPES = ['fatal', 'warning'] as const
+export type ErrorType = typeof ERROR_TYPES[number]
 
 export interface EnvelopeError {
   type: ErrorType

@@ -55,12 +55,14 @@ function identity ({ type, value }: CtimObservable): string {
 }
 
 export function observedRelations (observable: Observable, record: C1fAppRecord): ObservedRelation[] {
-  const seen = new Set<string>()
+  // A record holds a handful of relations at most: comparing with the ones kept beats hashing keys.
+  const seen: Array<[string, string, string]> = []
   const relations: ObservedRelation[] = []
   for (const [source, relation, related] of candidates(observable, record)) {
-    const key = JSON.stringify([identity(source), relation, identity(related)])
-    if (seen.has(key)) continue
-    seen.add(key)
+    const from = identity(source)
+    const to = identity(related)
+    if (seen.some(([a, name, b]) => a === from && name === relation && b === to)) continue
+    seen.push([from, relation, to])
     relations.push({ origin: RELATION_ORIGIN, relation, source, related })
   }
   return relations

@@ -1,12 +1,25 @@
 // The CTIM entities this relay emits, as TypeBox schemas. They are the routes' answer schemas, so
 // Fastify serialises every answer through them, and the tests validate answers against them.
-import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Kind, Type, TypeRegistry, type Static, type TSchema } from '@sinclair/typebox'
+import { CONFIDENCE_LEVELS } from '../c1fapp-record.js'
+import { ERROR_TYPES } from '../relay-error.js'
 
 /** One CTIM schema version for every entity the project emits. */
 export const CTIM_SCHEMA_VERSION = '1.0.17'
 
+/**
+ * A string out of a fixed list, as JSON Schema's `enum`. Not a union of literals: fast-json-stringify
+ * serialises a union by validating the value against each branch, which showed in the serialising
+ * of every sighting's and indicator's confidence.
+ */
+function StringEnum<T extends string> (values: readonly T[]) {
+  return Type.Unsafe<T>({ [Kind]: 'StringEnum', type: 'string', enum: [...values] })
+}
+// TypeBox's own checker (the tests' Value.Check) learns the kind as its documentation shows.
+TypeRegistry.Set<{ enum: string[] }>('StringEnum', (schema, value) => typeof value === 'string' && schema.enum.includes(value))
+
 export const EnvelopeErrorSchema = Type.Object({
-  type: Type.Union([Type.Literal('fatal'), Type.Literal('warning')]),
+  type: StringEnum(ERROR_TYPES),
   code: Type.String(),
   message: Type.String()
 }, { $id: 'EnvelopeError', additionalProperties: false })
@@ -28,7 +41,7 @@ export const ObservableSchema = Type.Object({
   value: Type.String()
 }, { additionalProperties: false })
 
-export const ConfidenceSchema = Type.Union(['High', 'Medium', 'Low', 'Unknown'].map(level => Type.Literal(level)))
+export const ConfidenceSchema = StringEnum(CONFIDENCE_LEVELS)
 
 export const ObservedRelationSchema = Type.Object({
   origin: Type.String(),
