@@ -36,8 +36,13 @@ const SECONDS = setting('BENCH_SECONDS', 10, 1)
 const WARMUP_SECONDS = setting('BENCH_WARMUP_SECONDS', 2, 0)
 const CONNECTIONS = setting('BENCH_CONNECTIONS', 16, 1)
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || 'warn'
-/** node options of the relay process alone, e.g. `--max-semi-space-size=4` (none by default: as `npm start` runs it) */
-const RELAY_NODE_OPTIONS = (process.env.BENCH_RELAY_NODE_OPTIONS ?? '').split(' ').filter(option => option !== '')
+/** `npm start`'s node options (package.json): the relay runs as a module owner runs it. */
+function startOptions (): string {
+  const { scripts } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  return scripts.start.split(' ').filter(word => word.startsWith('--')).join(' ')
+}
+/** node options of the relay process alone; BENCH_RELAY_NODE_OPTIONS replaces npm start's (an empty value: none) */
+const RELAY_NODE_OPTIONS = (process.env.BENCH_RELAY_NODE_OPTIONS ?? startOptions()).split(' ').filter(option => option !== '')
 const W5_RECORDS = 1000
 const W3_DELAY_MS = 50
 const OBSERVE_PATH = '/observe/observables'

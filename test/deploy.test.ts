@@ -146,7 +146,9 @@ t.test('Dockerfile: the runtime stage runs node itself, as a user, on 0.0.0.0, w
   t.match(args('ENV')[0], /(^|\s)HOST=0\.0\.0\.0(\s|$)/)
   const port = /(^|\s)PORT=(\d+)(\s|$)/.exec(args('ENV')[0])?.[2]
   t.strictSame(args('EXPOSE'), [port])
-  t.strictSame(JSON.parse(args('CMD')[0]), ['node', 'dist/server.js'], 'exec form: SIGTERM reaches node')
+  const start = (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start.split(' ')
+  t.equal(start.at(-1), 'dist/server.js')
+  t.strictSame(JSON.parse(args('CMD')[0]), start, 'exec form, as npm start runs it: SIGTERM reaches node, with the same node options')
   t.match(args('HEALTHCHECK')[0], /^--interval=\S+ --timeout=\S+ --start-period=\S+ --retries=\d+\s+CMD \["node", "-e", ".*\/watchdog.*Health-Check/)
 })
 
