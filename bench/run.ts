@@ -333,7 +333,7 @@ async function main (): Promise<void> {
     const one = [DEMO_OBSERVABLES.find(({ type }) => type === 'domain') as Observable]
     const ten = tenObservables(dataset)
     const rows: Row[] = []
-    console.error(`Each workload: ${WARMUP_SECONDS} s warm-up, ${SECONDS} s measured.`)
+    console.error(`Each workload: ${WARMUP_SECONDS} s warm-up, ${SECONDS} s measured; the relay's node options: ${RELAY_NODE_OPTIONS.join(' ') || 'none'}.`)
 
     // W1, then the ceiling on the same instance: W1's own answer bytes, from memory.
     let { relay, port } = await startRelay({ CACHE_TTL_S: '0' })
