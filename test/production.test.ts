@@ -40,8 +40,16 @@ t.test('the production install holds no dev dependency', async t => {
   }
 })
 
-t.test('node dist/server.js answers, passes the HEALTHCHECK, and stops on SIGTERM with exit 0', async t => {
-  const child = spawn(process.execPath, ['dist/server.js'], {
+/** The Dockerfile's CMD (npm start's command, by test/deploy.test.ts), without its leading `node`. */
+function serverArgs (): string[] {
+  const instruction = /^CMD (\[.*\])$/m.exec(readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8'))!
+  const [command, ...args] = JSON.parse(instruction[1]) as string[]
+  if (command !== 'node') throw new Error(`the CMD runs ${command}, not node`)
+  return args
+}
+
+t.test("the image's CMD (node with npm start's options, dist/server.js) answers, passes the HEALTHCHECK, and stops on SIGTERM with exit 0", async t => {
+  const child = spawn(process.execPath, serverArgs(), {
     cwd: dir,
     env: cleanEnv({ SECRET_KEY, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' })
   })
