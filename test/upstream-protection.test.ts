@@ -147,3 +147,16 @@ t.test('cache: entries expire after CACHE_TTL_S; an answer larger than CACHE_MAX
   await post(app, '/observe/observables', observe('huge.example'))
   t.strictSame(asked(simulator).slice(2), ['huge.example', 'huge.example'])
 })
+
+t.test('cache: an answer still in flight when the cache evicts its entry reaches the call all the same', async t => {
+  // Six answers of about 300 KB against a 1 MB cache: storing the fourth evicts the oldest entries,
+  // which are the two still waiting for C1fApp. Their calls must get their answers, not an abort.
+  const { app, simulator } = await buildRelay(t, { CACHE_TTL_S: '60', CACHE_MAX_MB: '1' })
+  const values = ['a.example', 'b.example', 'c.example', 'd.example', 'e.example', 'f.example']
+  const records = (value: string) => Array.from({ length: 1400 }, () => ({ ...record(value), domain: [value], description: ['x'.repeat(100)] }))
+  for (const [i, value] of values.entries()) simulator.script(value, { delayMs: i < 4 ? 100 + 50 * i : 600 + 50 * i, body: records(value) })
+  const answer = (await post(app, '/observe/observables', values.flatMap(value => observe(value)))).json()
+  t.notOk(answer.errors, 'no observable failed')
+  t.equal(answer.data.sightings.count, 6 * 100, 'every observable has its 100 sightings (CTR_ENTITIES_LIMIT)')
+  t.strictSame(asked(simulator), values, 'each asked once')
+})
