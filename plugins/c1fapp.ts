@@ -116,11 +116,11 @@ export default fp(async function c1fapp (fastify) {
   }
 
   // C1fApp's answers are cached, not the relay's: the mapping runs on every call (the limit may
-  // differ). An entry is the answer's body text, read again on every hit (a JSON.parse, about
-  // 0.1 ms for 22 KB): parsed records take about 2.5 times the text's bytes in the heap and hand
-  // every full collection thousands of small objects to mark, where one string per answer keeps
-  // CACHE_MAX_MB what the cache really holds. The cache coalesces identical queries in flight and
-  // keeps no errors (ask throws before anything is stored).
+  // differ). An entry is the answer's body text, read by every call that uses it (a JSON.parse,
+  // about 0.1 ms for 22 KB; on a miss it is the second, after ask's, which keeps errors out of the
+  // cache): parsed records take about 2.5 times the text's bytes in the heap and hand every full
+  // collection thousands of small objects to mark, where one string per answer keeps CACHE_MAX_MB
+  // what the cache really holds. The cache coalesces identical queries in flight.
   const cache = config.CACHE_TTL_S === 0
     ? undefined
     : new LRUCache<string, { body: string }, Query>({

@@ -18,12 +18,17 @@ t.setTimeout(600_000)
 const dir = mkdtempSync(path.join(tmpdir(), 'c1fapp-relay-production-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
+/** The arguments after `node` of a Dockerfile exec-form command: the `CMD`, or the HEALTHCHECK's `CMD`. */
+function dockerNodeArgs (instruction: 'CMD' | 'HEALTHCHECK'): string[] {
+  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8').replace(/\\\n\s*/g, '')
+  const [command, ...args] = JSON.parse(new RegExp(`^${instruction} (?:.*?CMD )?(\\[.*\\])$`, 'm').exec(dockerfile)![1]) as string[]
+  if (command !== 'node') throw new Error(`the ${instruction} runs ${command}, not node`)
+  return args
+}
+
 /** The Dockerfile's HEALTHCHECK command (`node -e …`), run as Docker runs it: exit 0 is healthy. */
 async function healthCheck (port: number): Promise<number | null> {
-  const instruction = /^HEALTHCHECK .*?CMD (\[.*\])$/m.exec(readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8').replace(/\\\n\s*/g, ''))!
-  const [command, ...args] = JSON.parse(instruction[1]) as string[]
-  if (command !== 'node') throw new Error(`the HEALTHCHECK runs ${command}, not node`)
-  const child = spawn(process.execPath, args, { cwd: dir, env: cleanEnv({ PORT: String(port) }) })
+  const child = spawn(process.execPath, dockerNodeArgs('HEALTHCHECK'), { cwd: dir, env: cleanEnv({ PORT: String(port) }) })
   child.stdin.end()
   return exitCode(child)
 }
@@ -40,16 +45,9 @@ t.test('the production install holds no dev dependency', async t => {
   }
 })
 
-/** The Dockerfile's CMD (npm start's command, by test/deploy.test.ts), without its leading `node`. */
-function serverArgs (): string[] {
-  const instruction = /^CMD (\[.*\])$/m.exec(readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8'))!
-  const [command, ...args] = JSON.parse(instruction[1]) as string[]
-  if (command !== 'node') throw new Error(`the CMD runs ${command}, not node`)
-  return args
-}
-
 t.test("the image's CMD (node with npm start's options, dist/server.js) answers, passes the HEALTHCHECK, and stops on SIGTERM with exit 0", async t => {
-  const child = spawn(process.execPath, serverArgs(), {
+  // The CMD is npm start's command (test/deploy.test.ts keeps the two equal).
+  const child = spawn(process.execPath, dockerNodeArgs('CMD'), {
     cwd: dir,
     env: cleanEnv({ SECRET_KEY, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' })
   })
