@@ -13,6 +13,7 @@ t.test('a titled schema in any schema position becomes a component, referred to 
     additionalProperties: point,
     items: [point, { type: 'string' }],
     anyOf: [point],
+    oneOf: [true, point],
     allOf: [{ not: point }],
     required: ['at']
   }
@@ -38,6 +39,7 @@ t.test('a titled schema in any schema position becomes a component, referred to 
     additionalProperties: ref('Point'),
     items: [ref('Point'), { type: 'string' }],
     anyOf: [ref('Point')],
+    oneOf: [true, ref('Point')],
     allOf: [{ not: ref('Point') }],
     required: ['at']
   })
