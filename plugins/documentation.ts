@@ -3,10 +3,13 @@
 // styles and images load from the relay, and nothing from elsewhere (plugins/security.ts sets
 // the strict policy of every other answer).
 import { createRequire } from 'node:module'
-import swagger from '@fastify/swagger'
+import swagger, { type SwaggerTransformObject } from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
+import { nameComponents } from '../lib/openapi-components.js'
 import { VERSION } from '../lib/version.js'
+
+type OpenApiDocument = Extract<Parameters<SwaggerTransformObject>[0], { openapiObject: unknown }>['openapiObject']
 
 export default fp(async function documentation (fastify) {
   await fastify.register(swagger, {
@@ -27,7 +30,9 @@ export default fp(async function documentation (fastify) {
         { name: 'relay', description: 'the routes Threat Response calls' },
         { name: 'operations', description: 'version and liveness, without authorization' }
       ]
-    }
+    },
+    // A schema's `title` names it: the document holds it once, as a component, and refers to it.
+    transformObject: document => nameComponents((document as { openapiObject: OpenApiDocument }).openapiObject) as OpenApiDocument
   })
   // the hashes of swagger-ui's inline scripts and styles, if its version has any
   const { script, style } = createRequire(import.meta.url)('@fastify/swagger-ui/static/csp.json') as { script: string[], style: string[] }

@@ -31,3 +31,19 @@ t.test('/documentation serves the UI and the description, without a token', asyn
   t.equal(yaml.statusCode, 200)
   t.equal(yaml.body, app.swagger({ yaml: true }))
 })
+
+t.test('the CTIM model and the envelope are named components, and the routes refer to them', async t => {
+  const { app } = await buildRelay(t)
+  const spec = (await app.inject({ method: 'GET', url: '/documentation/json' })).json()
+  const names = ['EnvelopeError', 'Observable', 'ObservedRelation', 'Sighting', 'Indicator', 'Relationship',
+    'ObserveBundle', 'ObserveBundleEnvelope']
+  t.strictSame(Object.keys(spec.components.schemas).sort(), [...names].sort(), 'no def-N and no unnamed component')
+  const text = JSON.stringify(spec)
+  for (const name of names) {
+    t.ok(text.includes(`"$ref":"#/components/schemas/${name}"`), `${name} is referred to`)
+    t.equal(spec.components.schemas[name].title, name)
+  }
+  t.strictSame(spec.paths['/observe/observables'].post.responses[200].content['application/json'].schema,
+    { $ref: '#/components/schemas/ObserveBundleEnvelope' })
+  t.strictSame(spec.components.schemas.Sighting.properties.observables.items, { $ref: '#/components/schemas/Observable' })
+})

@@ -29,17 +29,17 @@ export function Envelope<T extends TSchema> (data: T) {
   return Type.Object({
     data: Type.Optional(data),
     errors: Type.Optional(Type.Array(EnvelopeErrorSchema))
-  }, { additionalProperties: false })
+  }, { additionalProperties: false, ...(data.title !== undefined && { title: `${data.title}Envelope` }) })
 }
 
 export const ErrorEnvelopeSchema = Type.Object({
   errors: Type.Array(EnvelopeErrorSchema)
-}, { additionalProperties: false })
+}, { title: 'ErrorEnvelope', additionalProperties: false })
 
 export const ObservableSchema = Type.Object({
   type: Type.String(),
   value: Type.String()
-}, { additionalProperties: false })
+}, { title: 'Observable', additionalProperties: false })
 
 export const ConfidenceSchema = StringEnum(CONFIDENCE_LEVELS)
 
@@ -48,7 +48,7 @@ export const ObservedRelationSchema = Type.Object({
   relation: Type.String(),
   source: ObservableSchema,
   related: ObservableSchema
-}, { additionalProperties: false })
+}, { title: 'ObservedRelation', additionalProperties: false })
 
 export const SightingSchema = Type.Object({
   id: Type.String({ pattern: '^transient:sighting-' }),
@@ -65,7 +65,7 @@ export const SightingSchema = Type.Object({
     end_time: Type.String()
   }, { additionalProperties: false }),
   relations: Type.Array(ObservedRelationSchema)
-}, { additionalProperties: false })
+}, { title: 'Sighting', additionalProperties: false })
 
 export const IndicatorSchema = Type.Object({
   id: Type.String({ pattern: '^transient:indicator-' }),
@@ -78,7 +78,7 @@ export const IndicatorSchema = Type.Object({
   confidence: ConfidenceSchema,
   tlp: Type.Literal('white'),
   valid_time: Type.Object({}, { additionalProperties: false })
-}, { additionalProperties: false })
+}, { title: 'Indicator', additionalProperties: false })
 
 export const RelationshipSchema = Type.Object({
   id: Type.String({ pattern: '^transient:relationship-' }),
@@ -87,7 +87,7 @@ export const RelationshipSchema = Type.Object({
   relationship_type: Type.Literal('member-of'),
   source_ref: Type.String(),
   target_ref: Type.String()
-}, { additionalProperties: false })
+}, { title: 'Relationship', additionalProperties: false })
 
 function List<T extends TSchema> (doc: T) {
   return Type.Object({ count: Type.Integer({ minimum: 1 }), docs: Type.Array(doc) }, { additionalProperties: false })
@@ -98,7 +98,7 @@ export const ObserveBundleSchema = Type.Object({
   sightings: Type.Optional(List(SightingSchema)),
   indicators: Type.Optional(List(IndicatorSchema)),
   relationships: Type.Optional(List(RelationshipSchema))
-}, { additionalProperties: false })
+}, { title: 'ObserveBundle', additionalProperties: false })
 
 export type Sighting = Static<typeof SightingSchema>
 export type Indicator = Static<typeof IndicatorSchema>
