@@ -2,7 +2,7 @@
 // observables without a scheme, and the caps on IPs and domains per record, with exact relations.
 import t from 'tap'
 import fc from 'fast-check'
-import { domainKey, isHttpUrl, MAX_RECORD_DOMAINS, MAX_RECORD_IPS, readRecord } from '../lib/c1fapp-record.js'
+import { domainKey, isDate, isHttpUrl, MAX_RECORD_DOMAINS, MAX_RECORD_IPS, readRecord } from '../lib/c1fapp-record.js'
 import { mapObserveBundle } from '../lib/ctim/bundle.js'
 import { relationsCutWarning, urlHost } from '../lib/ctim/relations.js'
 import type { Observable } from '../lib/observables.js'
@@ -161,4 +161,12 @@ t.test('dates: the century rule of leap years', async t => {
   const { bundle, warnings } = mapObserveBundle([{ observable: { type: 'domain', value: 'a.example' }, records: dates.map(date => record({ reportime: [date] })) }], 100)
   t.strictSame(bundle.sightings!.docs.map(s => s.observed_time.start_time), ['2024-02-29T00:00:00.000Z', '2000-02-29T00:00:00.000Z'])
   t.strictSame(warnings.map(w => w.message), ['Skipped 2 of 4 C1fApp records for domain "a.example": each record needs a reportime date (YYYY-MM-DD) and a non-empty feed_label.'])
+})
+
+t.test('dates: every other boundary of a calendar day', async t => {
+  const cases: Array<[string, boolean]> = [
+    ['0099-12-31', false], ['0100-01-01', true], ['2020-00-10', false], ['2020-13-01', false], ['2020-12-31', true],
+    ['2020-01-00', false], ['2020-01-31', true], ['2020-04-31', false], ['2020-04-30', true], ['2020-1-01', false]
+  ]
+  for (const [value, expected] of cases) t.equal(isDate(value), expected, value)
 })
