@@ -4,7 +4,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { domainKey, isDate, isHttpUrl, MAX_RECORD_DOMAINS, MAX_RECORD_IPS, readRecord } from '../lib/c1fapp-record.js'
 import { mapObserveBundle } from '../lib/ctim/bundle.js'
-import { relationsCutWarning, urlHost } from '../lib/ctim/relations.js'
+import { urlHost } from '../lib/ctim/relations.js'
 import type { Observable } from '../lib/observables.js'
 
 function record (fields: Record<string, unknown> = {}): Record<string, unknown> {
@@ -135,25 +135,28 @@ t.test(`a record's relations use its first ${MAX_RECORD_IPS} distinct IPs and ${
   t.strictSame(warnings.map(w => w.toEnvelope()), [{
     type: 'warning',
     code: 'key error',
-    message: 'Left out 50 IPs and 30 domains of C1fApp records for domain "d0.example": a record\'s relations use at most its first 100 distinct IPs and 100 distinct domains.'
+    message: 'Left out 50 IPs of C1fApp records for domain "d0.example": a record\'s relations use at most its first 100 distinct IPs and 100 distinct domains.'
   }])
 })
 
-t.test('the warning counts what was left out of the kept records, once per observable', async t => {
-  const ips = (count: number) => Array.from({ length: count }, (_, i) => `10.1.0.${i}`)
+t.test('the warning counts what the observable\'s relations would have used, in the kept records, once per observable', async t => {
+  const ips = (count: number) => Array.from({ length: count }, (_, i) => `10.1.${Math.floor(i / 250)}.${i % 250}`)
   const domains = (count: number) => Array.from({ length: count }, (_, i) => `d${i}.example`)
-  const ip: Observable = { type: 'ip', value: '192.0.2.1' }
-  const url: Observable = { type: 'url', value: 'http://d0.example/' }
   const { warnings } = mapObserveBundle([
-    { observable: ip, records: [record({ ip_address: ips(101) }), record({ ip_address: ips(102) }), record({ reportime: ['2026-01-01'], ip_address: ips(200) })] },
-    { observable: url, records: [record({ domain: domains(101) }), record({ domain: domains(20) })] },
-    { observable: { type: 'domain', value: 'd0.example' }, records: [record({ domain: domains(100), ip_address: ips(100) })] }
+    {
+      observable: { type: 'ip', value: '192.0.2.1' },
+      records: [record({ ip_address: ips(150), domain: domains(101) }), record({ domain: domains(100) }), record({ reportime: ['2026-01-01'], domain: domains(200) })]
+    },
+    { observable: { type: 'url', value: 'http://d0.example/' }, records: [record({ ip_address: ips(102), domain: domains(130) }), record({ address: ['not a url'], ip_address: ips(200) })] },
+    { observable: { type: 'url', value: 'mailto:x@d0.example' }, records: [record({ ip_address: ips(101), domain: domains(130) })] },
+    { observable: { type: 'domain', value: 'd0.example' }, records: [record({ domain: domains(150), ip_address: ips(100) })] }
   ], 2)
+  const rule = ': a record\'s relations use at most its first 100 distinct IPs and 100 distinct domains.'
   t.strictSame(warnings.map(w => w.message), [
-    'Left out 3 IPs of C1fApp records for ip "192.0.2.1": a record\'s relations use at most its first 100 distinct IPs and 100 distinct domains.',
-    'Left out 1 domain of C1fApp records for url "http://d0.example/": a record\'s relations use at most its first 100 distinct IPs and 100 distinct domains.'
-  ], 'the oldest record, past the entity limit, is not counted')
-  t.equal(relationsCutWarning(ip, [readRecord(record({ ip_address: ips(101) }))!])!.message.slice(0, 18), 'Left out 1 IP of C')
+    `Left out 1 domain of C1fApp records for ip "192.0.2.1"${rule}`,
+    `Left out 2 IPs and 30 domains of C1fApp records for url "http://d0.example/"${rule}`,
+    `Left out 1 IP of C1fApp records for url "mailto:x@d0.example"${rule}`
+  ], 'an ip observable relates no IPs, a record past the entity limit or without an http(s) address[0] none, a url without a host no domains, a domain observable only domain[0]')
 })
 
 t.test('dates: the century rule of leap years', async t => {

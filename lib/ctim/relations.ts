@@ -75,14 +75,22 @@ function counted (count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`
 }
 
-/** One `key error` warning for an observable whose records held more IPs or domains than the caps let through. */
-export function relationsCutWarning ({ type, value }: Observable, records: C1fAppRecord[]): RelayError | undefined {
+/**
+ * One `key error` warning for an observable whose records held more IPs or domains than the caps let
+ * through, counting only what its relations would have used: a domain observable relates IPs (and
+ * `domain[0]`, never cut), an ip observable domains, a url observable both when `address[0]` is an
+ * http(s) URL (and domains only when it has a host).
+ */
+export function relationsCutWarning (observable: Observable, records: C1fAppRecord[]): RelayError | undefined {
+  const { type, value } = observable
+  const usesIps = type !== 'ip'
+  const usesDomains = type === 'ip' || (type === 'url' && observableKey(observable) !== undefined)
   let ips = 0
   let domains = 0
-  for (const { leftOut } of records) {
-    if (leftOut === undefined) continue
-    ips += leftOut.ips
-    domains += leftOut.domains
+  for (const { leftOut, address } of records) {
+    if (leftOut === undefined || (type === 'url' && !isHttpUrl(address))) continue
+    if (usesIps) ips += leftOut.ips
+    if (usesDomains) domains += leftOut.domains
   }
   if (ips === 0 && domains === 0) return undefined
   const cut = [ips > 0 ? counted(ips, 'IP') : '', domains > 0 ? counted(domains, 'domain') : ''].filter(Boolean).join(' and ')
