@@ -256,6 +256,6 @@ t.test('url relations', async t => {
     [deep.value, 'Contains', 'domain', 'co.uk']
   ], 'host and parents that hold a dot; never a bare TLD or an unrelated domain')
   t.strictSame(relations(url, { address: ['not a url'] }), [], 'no relations unless address[0] is an http(s) URL')
-  const odd: Observable = { type: 'url', value: 'onedrive.live.com/no-scheme' }
-  t.strictSame(relations(odd, {}), [[odd.value, 'Hosted_By', 'ip', '13.107.42.13']], 'an observable that is no URL has no host to contain')
+  const odd: Observable = { type: 'url', value: 'ftp://onedrive.live.com/other-scheme' }
+  t.strictSame(relations(odd, {}), [[odd.value, 'Hosted_By', 'ip', '13.107.42.13']], 'an observable that is no http(s) URL has no host to contain')
 })

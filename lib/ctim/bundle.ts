@@ -4,7 +4,7 @@ import { v5 as uuidv5 } from 'uuid'
 import { readRecord, type C1fAppRecord } from '../c1fapp-record.js'
 import type { Observable } from '../observables.js'
 import { RelayError } from '../relay-error.js'
-import { observedRelations } from './relations.js'
+import { observedRelations, relationsCutWarning } from './relations.js'
 import {
   CTIM_SCHEMA_VERSION,
   type Indicator, type ObserveBundle, type Relationship, type Sighting
@@ -74,7 +74,7 @@ export interface ObservableRecords {
 
 export interface MappedBundle {
   bundle: ObserveBundle
-  /** one `key error` warning per observable that had unusable records */
+  /** per observable, one `key error` warning for unusable records and one for IPs or domains left out */
   warnings: RelayError[]
 }
 
@@ -112,7 +112,10 @@ export function mapObserveBundle (answers: ObservableRecords[], limit: number): 
         'each record needs a reportime date (YYYY-MM-DD) and a non-empty feed_label.', 'warning'))
     }
     records.sort((a, b) => a.reportime < b.reportime ? 1 : a.reportime > b.reportime ? -1 : 0)
-    for (const record of records.slice(0, limit)) {
+    const kept = records.slice(0, limit)
+    const cut = relationsCutWarning(observable, kept)
+    if (cut !== undefined) warnings.push(cut)
+    for (const record of kept) {
       const doc = sighting(observable, record)
       sightings.push(doc)
       relationships.push(relationship(doc.id, indicatorRef(record.feed)))

@@ -1,69 +1,100 @@
 // The observed relations of a sighting (contract §3), by the type of the requested observable.
+// Domains compare as `domainKey` says; URLs and IPs as written. The record's lists are already
+// distinct and capped (lib/c1fapp-record.ts), so no relation can come twice.
 import type { C1fAppRecord } from '../c1fapp-record.js'
-import { isHttpUrl } from '../c1fapp-record.js'
+import { domainKey, isHttpUrl, MAX_RECORD_DOMAINS, MAX_RECORD_IPS } from '../c1fapp-record.js'
 import type { Observable } from '../observables.js'
+import { RelayError } from '../relay-error.js'
 import type { CtimObservable, ObservedRelation } from './schemas.js'
 
 /** Written with a Latin C: the original's first letter was a Cyrillic С by mistake. */
 export const RELATION_ORIGIN = 'C1fApp Enrichment Module'
 
-function sameDomain (a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase()
+/** `scheme:` in front, other than `host:port` */
+const SCHEME = /^[a-z][a-z\d+.-]*:(?!\d)/i
+
+/**
+ * The host of a url observable in `domainKey` form, or undefined when it has none. A value without a
+ * scheme (`a.b.example.com/login.php`, as analysts and feeds write URLs) is read as if `http://` stood
+ * in front of it.
+ */
+export function urlHost (value: string): string | undefined {
+  const url = isHttpUrl(value) ? value : SCHEME.test(value) ? undefined : `http://${value}`
+  return url !== undefined && URL.canParse(url) ? domainKey(new URL(url).hostname) : undefined
 }
 
-/** The URL's host itself, or a parent domain of it that still holds a dot (never a bare TLD). */
+/** The host itself, or a parent domain of it that still holds a dot (never a bare TLD). */
 function isHostOrParent (domain: string, host: string): boolean {
-  const candidate = domain.toLowerCase()
+  const candidate = domainKey(domain)
   return candidate === host || (candidate.includes('.') && host.endsWith(`.${candidate}`))
 }
 
-function urlHost (value: string): string | undefined {
-  return isHttpUrl(value) ? new URL(value).hostname.toLowerCase() : undefined
-}
+// What an observable compares with, worked out once for all the records of that observable rather
+// than once per record: the mapping goes observable by observable.
+let last: { type: string, value: string, key: string | undefined } | undefined
 
-function candidates (observable: Observable, record: C1fAppRecord): Array<[CtimObservable, string, CtimObservable]> {
-  const self: CtimObservable = { type: observable.type, value: observable.value }
-  const address = isHttpUrl(record.address) ? record.address : undefined
-  switch (observable.type) {
-    case 'domain': {
-      const contains: Array<[CtimObservable, string, CtimObservable]> =
-        address !== undefined && record.domains[0] !== undefined && sameDomain(record.domains[0], observable.value)
-          ? [[{ type: 'url', value: address }, 'Contains', self]]
-          : []
-      return [...contains, ...record.ips.map((ip): [CtimObservable, string, CtimObservable] => [self, 'Resolved_To', { type: 'ip', value: ip }])]
-    }
-    case 'ip':
-      return record.domains
-        .filter(domain => !sameDomain(domain, observable.value))
-        .map(domain => [{ type: 'domain', value: domain }, 'Resolved_To', self])
-    case 'url': {
-      if (address === undefined) return []
-      const host = urlHost(observable.value)
-      return [
-        ...record.ips.map((ip): [CtimObservable, string, CtimObservable] => [self, 'Hosted_By', { type: 'ip', value: ip }]),
-        ...record.domains
-          .filter(domain => host !== undefined && isHostOrParent(domain, host))
-          .map((domain): [CtimObservable, string, CtimObservable] => [self, 'Contains', { type: 'domain', value: domain }])
-      ]
-    }
+function observableKey ({ type, value }: Observable): string | undefined {
+  if (last === undefined || last.type !== type || last.value !== value) {
+    last = { type, value, key: type === 'url' ? urlHost(value) : domainKey(value) }
   }
+  return last.key
 }
 
-/** Domains compare without case; URLs and IPs as written. */
-function identity ({ type, value }: CtimObservable): string {
-  return `${type}:${type === 'domain' ? value.toLowerCase() : value}`
+function relation (source: CtimObservable, name: string, related: CtimObservable): ObservedRelation {
+  return { origin: RELATION_ORIGIN, relation: name, source, related }
 }
 
 export function observedRelations (observable: Observable, record: C1fAppRecord): ObservedRelation[] {
-  // A record holds a handful of relations at most: comparing with the ones kept beats hashing keys.
-  const seen: Array<[string, string, string]> = []
+  const self: CtimObservable = { type: observable.type, value: observable.value }
   const relations: ObservedRelation[] = []
-  for (const [source, relation, related] of candidates(observable, record)) {
-    const from = identity(source)
-    const to = identity(related)
-    if (seen.some(([a, name, b]) => a === from && name === relation && b === to)) continue
-    seen.push([from, relation, to])
-    relations.push({ origin: RELATION_ORIGIN, relation, source, related })
+  const key = observableKey(observable)
+  switch (observable.type) {
+    case 'domain':
+      if (record.domains.length > 0 && domainKey(record.domains[0]) === key && isHttpUrl(record.address)) {
+        relations.push(relation({ type: 'url', value: record.address }, 'Contains', self))
+      }
+      for (const ip of record.ips) relations.push(relation(self, 'Resolved_To', { type: 'ip', value: ip }))
+      break
+    case 'ip':
+      for (const domain of record.domains) {
+        if (domainKey(domain) !== key) relations.push(relation({ type: 'domain', value: domain }, 'Resolved_To', self))
+      }
+      break
+    case 'url':
+      if (!isHttpUrl(record.address)) break
+      for (const ip of record.ips) relations.push(relation(self, 'Hosted_By', { type: 'ip', value: ip }))
+      if (key === undefined) break
+      for (const domain of record.domains) {
+        if (isHostOrParent(domain, key)) relations.push(relation(self, 'Contains', { type: 'domain', value: domain }))
+      }
   }
   return relations
+}
+
+function counted (count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
+}
+
+/**
+ * One `key error` warning for an observable whose records held more IPs or domains than the caps let
+ * through, counting only what its relations would have used: a domain observable relates IPs (and
+ * `domain[0]`, never cut), an ip observable domains, a url observable both when `address[0]` is an
+ * http(s) URL (and domains only when it has a host).
+ */
+export function relationsCutWarning (observable: Observable, records: C1fAppRecord[]): RelayError | undefined {
+  const { type, value } = observable
+  const usesIps = type !== 'ip'
+  const usesDomains = type === 'ip' || (type === 'url' && observableKey(observable) !== undefined)
+  let ips = 0
+  let domains = 0
+  for (const { leftOut, address } of records) {
+    if (leftOut === undefined || (type === 'url' && !isHttpUrl(address))) continue
+    if (usesIps) ips += leftOut.ips
+    if (usesDomains) domains += leftOut.domains
+  }
+  if (ips === 0 && domains === 0) return undefined
+  const cut = [ips > 0 ? counted(ips, 'IP') : '', domains > 0 ? counted(domains, 'domain') : ''].filter(Boolean).join(' and ')
+  return new RelayError('key error',
+    `Left out ${cut} of C1fApp records for ${type} ${JSON.stringify(value)}: a record's relations use at most ` +
+    `its first ${MAX_RECORD_IPS} distinct IPs and ${MAX_RECORD_DOMAINS} distinct domains.`, 'warning')
 }
