@@ -84,6 +84,10 @@ t.test('no secret reaches the log, whatever the call', async t => {
   t.strictSame(lookups.map(entry => [entry.level, entry.code]).sort(), [
     [40, 'connection error'], [40, 'connection error'], [40, 'forbidden'], [40, 'forbidden'], [40, 'forbidden'], [40, 'key error'], [40, 'key error'], [40, 'unknown'], [40, 'unknown']
   ], 'every failed lookup inside an observe answer is logged as a warning with its code')
+  for (const entry of lookups) {
+    t.match(entry, { reqId: /^req-/, observableType: 'domain' }, "a lookup warning names the call's reqId and the observable's type")
+    t.notMatch(JSON.stringify(entry), /\w\.example/, 'never the value')
+  }
 
   const secrets: Record<string, string> = {
     SECRET_KEY,

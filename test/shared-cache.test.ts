@@ -4,8 +4,10 @@
 import t from 'tap'
 import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { readConfig } from '../lib/config.js'
+import { createHandler } from '../lambda.js'
 import { REDIS_KEY_PREFIX } from '../plugins/cache.js'
-import { bearer, buildApp, buildRelay, C1FAPP_KEY, post, token } from './helper.js'
+import { bearer, buildApp, buildRelay, C1FAPP_KEY, post, SECRET_KEY, token } from './helper.js'
 import { freePort, logEntries, startRedis, until } from './redis.js'
 
 const record = (value: string) => ({ feed_label: ['Phishtank'], reportime: ['2026-10-01'], confidence: [90], assessment: ['phishing'], domain: [value] })
@@ -190,4 +192,36 @@ t.test('shutdown closes the connection', async t => {
   await second.close()
   await sleep(100)
   t.equal(await named(), 1)
+})
+
+t.test('Lambda instances share the cache too', async t => {
+  const redis = await startRedis(t)
+  const { simulator } = await buildRelay(t)
+  simulator.script('*', { body: [record('a.example')] })
+  const event = {
+    version: '2.0', routeKey: '$default', rawPath: '/observe/observables', rawQueryString: '', isBase64Encoded: false,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token()}` },
+    requestContext: { http: { method: 'POST', path: '/observe/observables', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' } },
+    body: JSON.stringify(observe('a.example'))
+  } as any
+  for (const name of ['first', 'second']) {
+    const handler = createHandler({ SECRET_KEY, C1FAPP_API_URL: simulator.url, LOG_LEVEL: 'silent', CACHE_REDIS_URL: redis.url, METRICS_PORT: '0', AWS_LAMBDA_FUNCTION_NAME: 'relay' })
+    t.teardown(async () => (await handler.server()).close())
+    const answer = await handler(event, {} as any)
+    t.equal(JSON.parse(answer.body).data.sightings.count, 1, `${name} instance`)
+    t.equal((await handler.server()).metrics.address(), undefined, 'no metrics listener on Lambda')
+  }
+  t.equal(simulator.requests.length, 1, 'C1fApp asked once for both instances')
+})
+
+t.test('CACHE_REDIS_URL and CACHE_REDIS_TIMEOUT_MS are checked at start-up, the URL never echoed', async t => {
+  const secret = 'p4ssw0rd-in-url'
+  for (const url of [`http://:${secret}@cache.example`, `redis:/cache.example/${secret}`, `redis://:${secret}@cache.example:99999`, `redis:// ${secret}`]) {
+    t.throws(() => readConfig({ SECRET_KEY, CACHE_REDIS_URL: url }), {
+      name: 'ConfigError',
+      message: 'Invalid configuration: CACHE_REDIS_URL is invalid: it must be a redis:// or rediss:// URL (user and password in it) of the Redis or Valkey that replicas share as their cache'
+    }, url)
+  }
+  t.equal(readConfig({ SECRET_KEY, CACHE_REDIS_URL: `rediss://user:${secret}@cache.example:6380/2` }).config.CACHE_REDIS_URL, `rediss://user:${secret}@cache.example:6380/2`)
+  for (const timeout of ['5', '10001', 'soon']) t.throws(() => readConfig({ SECRET_KEY, CACHE_REDIS_TIMEOUT_MS: timeout }), { message: /CACHE_REDIS_TIMEOUT_MS is invalid/ }, timeout)
 })
