@@ -7,7 +7,7 @@ import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import { callOutcome, type CallOutcome } from '../lib/metric-labels.js'
+import { callOutcome } from '../lib/metric-labels.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,7 +24,7 @@ export interface RelayMetrics {
   cacheHit: (kind: CacheKind) => void
   cacheMiss: (kind: CacheKind) => void
   cacheError: (kind: CacheKind) => void
-  /** the value of the open-breakers gauge, read at every scrape */
+  /** adds to the open-breakers gauge, read at every scrape */
   watchOpenBreakers: (count: () => number) => void
   /** an answer cut to ANSWER_MAX_BYTES (contract §3.2): the routes call it when they cut */
   answerCut: () => void
@@ -50,8 +50,8 @@ export default fp<MetricsPluginOptions>(async function metrics (fastify, opts) {
   const misses = new Counter({ name: 'relay_cache_misses_total', help: "Lookups that asked C1fApp, by the cache's kind", labelNames: ['kind'], registers })
   const errors = new Counter({ name: 'relay_cache_errors_total', help: "Cache failures (unreachable, too slow, refusing writes, unreadable entries): each answered without the cache, by the cache's kind", labelNames: ['kind'], registers })
   const cut = new Counter({ name: 'relay_answers_cut_total', help: 'Answers cut to ANSWER_MAX_BYTES', registers })
-  let openBreakers = (): number => 0
-  new Gauge({ name: 'relay_circuit_breakers_open', help: 'C1fApp keys whose circuit breaker is open (their lookups are refused at once)', registers, collect () { this.set(openBreakers()) } }) // eslint-disable-line no-new
+  const breakerCounts: Array<() => number> = []
+  new Gauge({ name: 'relay_circuit_breakers_open', help: 'C1fApp keys whose circuit breaker is open (their lookups are refused at once)', registers, collect () { this.set(breakerCounts.reduce((sum, count) => sum + count(), 0)) } }) // eslint-disable-line no-new
   for (const kind of ['memory', 'redis']) {
     hits.inc({ kind }, 0)
     misses.inc({ kind }, 0)
@@ -59,13 +59,10 @@ export default fp<MetricsPluginOptions>(async function metrics (fastify, opts) {
   }
   cut.inc(0)
 
-  const outcomes = new WeakMap<object, CallOutcome>()
+  // Counted once the answer is ready to go, when its envelope can be read.
   fastify.addHook('onSend', async (request, reply, payload) => {
-    outcomes.set(request, callOutcome(reply.statusCode, payload))
-  })
-  fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched'
-    calls.inc({ route, outcome: outcomes.get(request) ?? callOutcome(reply.statusCode, undefined) })
+    calls.inc({ route, outcome: callOutcome(reply.statusCode, payload) })
     callSeconds.observe({ route }, reply.elapsedTime / 1000)
   })
 
@@ -87,10 +84,9 @@ export default fp<MetricsPluginOptions>(async function metrics (fastify, opts) {
       fastify.log.info({ address: listener.address() }, 'metrics served at GET /metrics')
     })
     fastify.addHook('onClose', async () => {
-      if (server === undefined) return
-      server.closeAllConnections()
-      await new Promise(resolve => server!.close(resolve))
       server = undefined
+      listener.closeAllConnections()
+      await new Promise(resolve => listener.close(resolve))
     })
   }
 
@@ -103,7 +99,7 @@ export default fp<MetricsPluginOptions>(async function metrics (fastify, opts) {
     cacheHit: (kind: CacheKind) => hits.inc({ kind }),
     cacheMiss: (kind: CacheKind) => misses.inc({ kind }),
     cacheError: (kind: CacheKind) => errors.inc({ kind }),
-    watchOpenBreakers: (count: () => number) => { openBreakers = count },
+    watchOpenBreakers: (count: () => number) => { breakerCounts.push(count) },
     answerCut: () => cut.inc(),
     address: () => server?.address() as AddressInfo | undefined
   })

@@ -3,6 +3,9 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { readConfig } from '../lib/config.js'
+import { callOutcome, c1fappOutcome } from '../lib/metric-labels.js'
+import { RelayError } from '../lib/relay-error.js'
+import { freePort } from './redis.js'
 import { bearer, buildApp, buildRelay, C1FAPP_KEY, post, SECRET_KEY, token } from './helper.js'
 import { startRedis } from './redis.js'
 
@@ -124,4 +127,32 @@ t.test('METRICS_PORT must not be the relay\'s port', async t => {
   t.equal(readConfig({ SECRET_KEY, PORT: '0', METRICS_PORT: '0' }).config.METRICS_PORT, 0, 'both chosen by the system')
   t.equal(readConfig({ SECRET_KEY, METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' }).config.METRICS_HOST, '0.0.0.0')
   t.throws(() => readConfig({ SECRET_KEY, METRICS_HOST: 'a b' }), { message: /METRICS_HOST is invalid/ })
+})
+
+t.test('the label values are a few fixed words', async t => {
+  t.equal(callOutcome(200, '{"data":{}}'), 'ok')
+  t.equal(callOutcome(200, '{"data":{"sightings":{"count":0,"docs":[{"description":"\\"errors\\":[x"}]}}}'), 'ok', 'a quoted "errors":[ inside a value is no envelope member')
+  t.equal(callOutcome(200, '{"data":{},"errors":[]}'), 'partial')
+  t.equal(callOutcome(200, '{"errors":[]}'), 'error')
+  t.equal(callOutcome(200, Buffer.from('{"errors":[]}')), 'ok', 'a stream or buffer (the documentation) is no envelope')
+  t.equal(callOutcome(404, '{}'), 'client_error')
+  t.equal(callOutcome(500, '{}'), 'server_error')
+  t.equal(c1fappOutcome([{}]), 'records')
+  t.equal(c1fappOutcome([]), 'nothing found')
+  t.equal(c1fappOutcome(new RelayError('too many requests', 'quota')), 'too many requests')
+})
+
+t.test('a metrics port already taken stops start-up', async t => {
+  const port = await freePort()
+  const taken = await buildApp(t, { METRICS_PORT: String(port) })
+  t.equal(taken.metrics.address()!.port, port)
+  await t.rejects(buildApp(t, { METRICS_PORT: String(port) }), { code: 'EADDRINUSE' })
+})
+
+t.test('one value asked under two types is one lookup', async t => {
+  const { app, simulator } = await buildRelay(t, { METRICS_PORT: '0' })
+  simulator.script('*', { body: [record] })
+  await post(app, '/observe/observables', [{ type: 'domain', value: 'a.example' }, { type: 'url', value: 'a.example' }])
+  t.equal(simulator.requests.length, 1)
+  t.equal(value((await scrape(app)).text, 'relay_c1fapp_requests_total{outcome="records"}'), 1)
 })

@@ -199,7 +199,11 @@ t.test('Lambda instances share the cache too', async t => {
   const { simulator } = await buildRelay(t)
   simulator.script('*', { body: [record('a.example')] })
   const event = {
-    version: '2.0', routeKey: '$default', rawPath: '/observe/observables', rawQueryString: '', isBase64Encoded: false,
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/observe/observables',
+    rawQueryString: '',
+    isBase64Encoded: false,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token()}` },
     requestContext: { http: { method: 'POST', path: '/observe/observables', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' } },
     body: JSON.stringify(observe('a.example'))
