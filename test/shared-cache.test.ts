@@ -95,7 +95,7 @@ t.test('a password in the URL is used and never logged', async t => {
   t.equal(await sightings(wrong), 1, 'a wrong password: answered without the cache')
   t.equal(simulator.requests.length, 2)
   t.ok(warnings(entries).length > 0, 'with a warning')
-  t.match(warnings(entries)[0], { redis: `redis://default:***@127.0.0.1:${redis.port}` }, 'naming Redis without the password')
+  t.match(warnings(entries)[0], { redis: `redis://default:***@127.0.0.1:${redis.port}`, reason: /^WRONGPASS/ }, 'naming Redis without the password')
   t.notOk(JSON.stringify(entries).includes(password))
 })
 
@@ -109,7 +109,7 @@ t.test('Redis stopped before start-up: calls answered, a warning, and Redis used
   t.equal(await sightings(second), 1)
   t.equal(simulator.requests.length, 2, 'each asked C1fApp')
   t.ok(warnings(entries).length > 0, 'a warning')
-  t.match(warnings(entries)[0].reason, /ECONNREFUSED|Stream isn't writeable/)
+  t.match(warnings(entries)[0].reason, /ECONNREFUSED/)
   await redis.restart()
   await until(() => entries.filter(entry => entry.msg === 'Redis cache is back').length === 2)
   await sightings(first)
