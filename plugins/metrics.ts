@@ -48,7 +48,7 @@ export default fp<MetricsPluginOptions>(async function metrics (fastify, opts) {
   const upstreamSeconds = new Histogram({ name: 'relay_c1fapp_request_duration_seconds', help: 'How long requests to C1fApp took, retries included, by outcome', labelNames: ['outcome'], buckets: DURATION_BUCKETS, registers })
   const hits = new Counter({ name: 'relay_cache_hits_total', help: "Lookups answered without asking C1fApp (from the cache, or by joining an identical lookup in flight), by the cache's kind", labelNames: ['kind'], registers })
   const misses = new Counter({ name: 'relay_cache_misses_total', help: "Lookups that asked C1fApp, by the cache's kind", labelNames: ['kind'], registers })
-  const errors = new Counter({ name: 'relay_cache_errors_total', help: "Cache failures (unreachable, too slow, refusing writes, unreadable entries): each answered without the cache, by the cache's kind", labelNames: ['kind'], registers })
+  const errors = new Counter({ name: 'relay_cache_errors_total', help: "Cache failures (connection attempts, reads, writes: unreachable, too slow, full, unreadable entries), by the cache's kind", labelNames: ['kind'], registers })
   const cut = new Counter({ name: 'relay_answers_cut_total', help: 'Answers cut to ANSWER_MAX_BYTES', registers })
   const breakerCounts: Array<() => number> = []
   new Gauge({ name: 'relay_circuit_breakers_open', help: 'C1fApp keys whose circuit breaker is open (their lookups are refused at once)', registers, collect () { this.set(breakerCounts.reduce((sum, count) => sum + count(), 0)) } }) // eslint-disable-line no-new
