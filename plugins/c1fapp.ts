@@ -161,9 +161,10 @@ export default fp(async function c1fapp (fastify) {
       if (pending.has(value)) continue
       // ask fails only with a RelayError: transportError and readAnswer say why. It goes into the
       // answer, not to the error handler, so it is logged here for the module owner, with the
-      // call's reqId (the request's logger) and the observable's type, never its value or the key.
+      // call's reqId (the request's logger) and the observable's type, never its value (C1fApp's
+      // text may echo it) or the key (readAnswer has blanked it).
       pending.set(value, limit(() => cached({ key, value, deadline })).catch((error: RelayError) => {
-        log.warn({ code: error.code, reason: error.message, observableType: type }, 'C1fApp lookup failed')
+        log.warn({ code: error.code, reason: error.message.replaceAll(value, '<value>'), observableType: type }, 'C1fApp lookup failed')
         return error
       }))
     }
