@@ -35,6 +35,13 @@ export class CircuitBreaker {
       `${state.last!.message} (${state.failures} failures in a row: ${advice}; the relay asks C1fApp again in ${seconds} s)`)
   }
 
+  /** How many keys are paused at `now` (read only: the metrics' gauge). */
+  openCount (now: number): number {
+    let open = 0
+    for (const state of this.#keys.values()) if (state.openUntil > now) open += 1
+    return open
+  }
+
   failure (key: string, error: RelayError, now: number): void {
     if (this.#threshold === 0) return
     const state = this.#keys.get(key) ?? { failures: 0, openUntil: 0 }

@@ -31,6 +31,10 @@ export const EnvironmentSchema = Type.Object({
   C1FAPP_BREAKER_COOLDOWN_S: Type.Integer({ minimum: 1, maximum: 3600, default: 30, description: 'seconds a key pauses its C1fApp requests after those failures (1–3600)' }),
   CACHE_TTL_S: Type.Integer({ minimum: 0, maximum: 86400, default: 600, description: 'seconds a C1fApp answer is reused for the same key and value (0 turns the cache off, at most 86400)' }),
   CACHE_MAX_MB: Type.Integer({ minimum: 1, maximum: 4096, default: 64, description: 'megabytes of C1fApp answers the cache holds at most (1–4096)' }),
+  CACHE_REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://[^\\s/?#]+[^\\s]*$', description: 'a redis:// or rediss:// URL (user and password in it) of the Redis or Valkey that replicas share as their cache' })),
+  CACHE_REDIS_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 10000, default: 250, description: 'how long one Redis command may take before the relay asks C1fApp without the cache, in milliseconds (10–10000)' }),
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'the TCP port, other than PORT, of the second listener, which serves only GET /metrics (0–65535; unset: no metrics listener)' })),
+  METRICS_HOST: Type.Optional(Type.String({ pattern: '^\\S+$', description: 'the address the metrics listener listens on (unset: HOST)' })),
   MAX_OBSERVABLES: Type.Integer({ minimum: 1, maximum: 10000, default: 500, description: 'observables accepted in one call (1–10000)' }),
   MAX_VALUE_LENGTH: Type.Integer({ minimum: 16, maximum: 65536, default: 4096, description: "characters of one observable's value (16–65536)" }),
   MAX_BODY_BYTES: Type.Integer({ minimum: 1024, maximum: 67108864, default: 1048576, description: 'bytes of one request body (1024–67108864)' }),
@@ -144,6 +148,9 @@ export function readConfig (env: Record<string, string | undefined>): ConfigRead
   for (const error of Value.Errors(EnvironmentSchema, values)) invalid(error.path.slice(1))
   const trustProxy = readTrustProxy(environment.TRUST_PROXY)
   if (trustProxy === undefined) invalid('TRUST_PROXY')
+  if (environment.CACHE_REDIS_URL !== undefined && !URL.canParse(environment.CACHE_REDIS_URL)) invalid('CACHE_REDIS_URL')
+  // Threat Response reaches the relay's port: the metrics must never be served there.
+  if (environment.METRICS_PORT !== undefined && environment.METRICS_PORT !== 0 && environment.METRICS_PORT === environment.PORT) invalid('METRICS_PORT')
   if (problems.size > 0) {
     const order = Object.keys(EnvironmentSchema.properties)
     const named = [...problems.entries()].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))

@@ -4,12 +4,14 @@
 import { createHash } from 'node:crypto'
 import http from 'node:http'
 import https from 'node:https'
+import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
 import got from 'got'
-import { LRUCache } from 'lru-cache'
 import pLimit from 'p-limit'
 import { answerTooLarge, deadlineError, readAnswer, transportError } from '../lib/c1fapp-answer.js'
 import { CircuitBreaker } from '../lib/circuit-breaker.js'
+import { c1fappOutcome } from '../lib/metric-labels.js'
+import type { Observable } from '../lib/observables.js'
 import { RelayError } from '../lib/relay-error.js'
 
 declare module 'fastify' {
@@ -22,11 +24,12 @@ export interface C1fAppClient {
   /** C1fApp's records for the value, asked now (no cache: /health must see the key's real state); throws RelayError */
   lookup: (key: string, value: string) => Promise<unknown[]>
   /**
-   * Every value's records or RelayError, in order: concurrently (at most C1FAPP_CONCURRENCY at
-   * once), each distinct value once (C1fApp is asked for the value, whatever its type), from the
-   * cache when it has them, all within one C1FAPP_DEADLINE_MS.
+   * Every observable's records or RelayError, in order: concurrently (at most C1FAPP_CONCURRENCY
+   * at once), each distinct value once (C1fApp is asked for the value, whatever its type), from
+   * the cache when it has them, all within one C1FAPP_DEADLINE_MS. Failures are logged to `log`
+   * (the request's logger).
    */
-  lookupEach: (key: string, values: string[]) => Promise<Array<unknown[] | RelayError>>
+  lookupEach: (key: string, observables: Observable[], log: FastifyBaseLogger) => Promise<Array<unknown[] | RelayError>>
 }
 
 /** The first retry waits about this long, each further one twice as long (with jitter). */
@@ -115,55 +118,62 @@ export default fp(async function c1fapp (fastify) {
     }
   }
 
-  // C1fApp's answers are cached, not the relay's: the mapping runs on every call (the limit may
-  // differ). An entry is the answer's body text, read by every call that uses it (a JSON.parse,
-  // about 0.1 ms for 22 KB; on a miss it is the second, after ask's, which keeps errors out of the
-  // cache): parsed records take about 2.5 times the text's bytes in the heap and hand every full
-  // collection thousands of small objects to mark, where one string per answer keeps CACHE_MAX_MB
-  // what the cache really holds. The cache coalesces identical queries in flight.
-  const cache = config.CACHE_TTL_S === 0
-    ? undefined
-    : new LRUCache<string, { body: string }, Query>({
-      ttl: config.CACHE_TTL_S * 1000,
-      maxSize: config.CACHE_MAX_MB * 1024 * 1024,
-      sizeCalculation: ({ body }) => Math.max(1, body.length),
-      fetchMethod: async (_cacheKey, _stale, { context }) => ({ body: (await ask(context)).body }),
-      // An entry evicted while its answer is in flight (others filled the cache meanwhile) must
-      // still answer the calls waiting for it; by default lru-cache aborts them.
-      ignoreFetchAbort: true
-    })
+  // Every request to C1fApp is counted with its outcome and duration; a lookup the breaker or the
+  // deadline refuses before asking is none.
+  async function measured (query: Query): Promise<{ records: unknown[], body: string }> {
+    if (breaker.check(keyId(query.key), Date.now()) !== undefined || query.deadline <= Date.now()) return ask(query)
+    const started = performance.now()
+    const seconds = (): number => (performance.now() - started) / 1000
+    try {
+      const answer = await ask(query)
+      fastify.metrics.c1fappRequest(c1fappOutcome(answer.records), seconds())
+      return answer
+    } catch (error) {
+      fastify.metrics.c1fappRequest(c1fappOutcome(error as RelayError), seconds())
+      throw error
+    }
+  }
+  fastify.metrics.watchOpenBreakers(() => breaker.openCount(Date.now()))
 
+  // C1fApp's answers are cached, not the relay's: the mapping runs on every call (the limit may
+  // differ). An entry is the answer's body text (plugins/cache.ts), read by every call that uses
+  // it (a JSON.parse, about 0.1 ms for 22 KB; on a miss it is the second, after ask's, which keeps
+  // errors out of the cache): parsed records take about 2.5 times the text's bytes in the heap and
+  // hand every full collection thousands of small objects to mark, where one string per answer
+  // keeps CACHE_MAX_MB what the cache really holds. Entries are known by a hash of the key and
+  // the value.
   async function cached (query: Query): Promise<unknown[]> {
-    if (cache === undefined) return (await ask(query)).records
-    const entry = await cache.fetch(`${keyId(query.key)}\u0000${query.value}`, { context: query }) as { body: string }
-    // The body read as an answer once already (status and shape): here it can only give records.
-    return readAnswer(200, entry.body, query.key)
+    const id = createHash('sha256').update(keyId(query.key)).update('\u0000').update(query.value).digest('base64url')
+    // A kept body read as an answer once already (status and shape): here it can only give records,
+    // unless a shared cache holds garbage, which readAnswer refuses and the cache then replaces.
+    return fastify.answerCache.fetch(id, async () => (await measured(query)).body, body => readAnswer(200, body, query.key))
   }
 
   async function lookup (key: string, value: string): Promise<unknown[]> {
-    return (await ask({ key, value, deadline: Date.now() + config.C1FAPP_DEADLINE_MS })).records
+    return (await measured({ key, value, deadline: Date.now() + config.C1FAPP_DEADLINE_MS })).records
   }
 
-  async function lookupEach (key: string, values: string[]): Promise<Array<unknown[] | RelayError>> {
+  async function lookupEach (key: string, observables: Observable[], log: FastifyBaseLogger): Promise<Array<unknown[] | RelayError>> {
     const deadline = Date.now() + config.C1FAPP_DEADLINE_MS
     const limit = pLimit(config.C1FAPP_CONCURRENCY)
     const pending = new Map<string, Promise<unknown[] | RelayError>>()
-    for (const value of values) {
+    for (const { type, value } of observables) {
       if (pending.has(value)) continue
       // ask fails only with a RelayError: transportError and readAnswer say why. It goes into the
-      // answer, not to the error handler, so it is logged here for the module owner.
+      // answer, not to the error handler, so it is logged here for the module owner, with the
+      // call's reqId (the request's logger) and the observable's type, never its value (C1fApp's
+      // text may echo it) or the key (readAnswer has blanked it).
       pending.set(value, limit(() => cached({ key, value, deadline })).catch((error: RelayError) => {
-        fastify.log.warn({ code: error.code, reason: error.message }, 'C1fApp lookup failed')
+        log.warn({ code: error.code, reason: error.message.replaceAll(value, '<value>'), observableType: type }, 'C1fApp lookup failed')
         return error
       }))
     }
-    return Promise.all(values.map(value => pending.get(value) as Promise<unknown[] | RelayError>))
+    return Promise.all(observables.map(({ value }) => pending.get(value) as Promise<unknown[] | RelayError>))
   }
 
   fastify.decorate('c1fapp', { lookup, lookupEach })
   fastify.addHook('onClose', async () => {
-    cache?.clear()
     agent.http.destroy()
     agent.https.destroy()
   })
-}, { name: 'c1fapp', fastify: '5.x', dependencies: ['config'] })
+}, { name: 'c1fapp', fastify: '5.x', dependencies: ['config', 'metrics', 'cache'] })

@@ -169,7 +169,7 @@ t.test('deploy/: the Deployment reads its secret from the Secret, and only varia
     .map((variable: { name: string, value: string }) => [variable.name, variable.value]))
   t.doesNotThrow(() => readConfig({ SECRET_KEY: 'x'.repeat(32), ...env }), 'the other values are valid')
   t.equal(env.HOST, '0.0.0.0')
-  t.strictSame(container.ports, [{ name: 'http', containerPort: Number(env.PORT) }])
+  t.strictSame(container.ports.find((port: { name: string }) => port.name === 'http'), { name: 'http', containerPort: Number(env.PORT) })
 })
 
 t.test('deploy/: probes on /watchdog and the Service on the container\'s port', async t => {
@@ -186,4 +186,63 @@ t.test('deploy/: probes on /watchdog and the Service on the container\'s port', 
   t.strictSame(service.spec.selector, deployment.spec.selector.matchLabels)
   t.strictSame(deployment.spec.template.metadata.labels, deployment.spec.selector.matchLabels)
   t.equal(service.spec.ports[0].targetPort, container.ports[0].name)
+})
+
+const redisDeploy = parseAllDocuments(read('deploy/redis.yaml')).map(document => document.toJS())
+const relayDeploy = parseAllDocuments(read('deploy/relay.yaml')).map(document => document.toJS())
+const redisKind = (kind: string) => redisDeploy.find(resource => resource.kind === kind)
+
+t.test('deploy/redis.yaml: the shared cache the replicas reach through its Service, with the password of one Secret', async t => {
+  const [container] = byKind('Deployment').spec.template.spec.containers
+  const urlRef = container.env.find((variable: { name: string }) => variable.name === 'CACHE_REDIS_URL').valueFrom.secretKeyRef
+  const secret = redisKind('Secret')
+  t.equal(urlRef.name, secret.metadata.name)
+  const url = new URL(secret.stringData[urlRef.key])
+  const service = redisKind('Service')
+  const deployment = redisKind('Deployment')
+  t.equal(url.hostname, service.metadata.name, 'the URL names the Service')
+  t.equal(Number(url.port), service.spec.ports[0].port)
+  t.strictSame(service.spec.selector, deployment.spec.selector.matchLabels)
+  t.strictSame(deployment.spec.template.metadata.labels, deployment.spec.selector.matchLabels)
+  const [valkey] = deployment.spec.template.spec.containers
+  t.equal(service.spec.ports[0].targetPort, valkey.ports[0].name)
+  t.equal(valkey.ports[0].containerPort, 6379)
+  const passwordRef = valkey.env.find((variable: { name: string }) => variable.name === 'REDIS_PASSWORD').valueFrom.secretKeyRef
+  t.equal(passwordRef.name, secret.metadata.name)
+  t.equal(url.password, secret.stringData[passwordRef.key], 'the URL carries the password Valkey requires')
+  const args = valkey.args.join(' ')
+  t.match(args, /--requirepass \$\(REDIS_PASSWORD\)/)
+  t.match(args, /--save {2}--appendonly no/, 'a cache: nothing persisted')
+  t.match(args, /--maxmemory \d+mb --maxmemory-policy allkeys-lru/, 'bounded, evicting the least recently used')
+  t.doesNotThrow(() => readConfig({ SECRET_KEY: 'x'.repeat(32), CACHE_REDIS_URL: url.href }), 'a URL the relay accepts')
+})
+
+t.test('deploy/relay.yaml: metrics on a port of their own, scraped, not in the Service; an autoscaler', async t => {
+  const deployment = byKind('Deployment')
+  const [container] = deployment.spec.template.spec.containers
+  const env = Object.fromEntries(container.env.filter((variable: { value?: string }) => variable.value !== undefined)
+    .map((variable: { name: string, value: string }) => [variable.name, variable.value]))
+  const metrics = container.ports.find((port: { name: string }) => port.name === 'metrics')
+  t.equal(metrics.containerPort, Number(env.METRICS_PORT))
+  t.not(env.METRICS_PORT, env.PORT)
+  t.strictSame(deployment.spec.template.metadata.annotations, { 'prometheus.io/scrape': 'true', 'prometheus.io/port': env.METRICS_PORT, 'prometheus.io/path': '/metrics' })
+  t.strictSame(byKind('Service').spec.ports.map((port: { targetPort: string }) => port.targetPort), ['http'], 'Threat Response never reaches the metrics')
+  const autoscaler = relayDeploy.find(resource => resource.kind === 'HorizontalPodAutoscaler')
+  t.equal(autoscaler.apiVersion, 'autoscaling/v2')
+  t.strictSame(autoscaler.spec.scaleTargetRef, { apiVersion: deployment.apiVersion, kind: 'Deployment', name: deployment.metadata.name })
+  t.ok(autoscaler.spec.minReplicas >= 2 && autoscaler.spec.maxReplicas > autoscaler.spec.minReplicas)
+  t.ok(container.resources.requests.cpu, 'CPU utilisation needs a CPU request')
+})
+
+t.test('template.yaml: CacheRedisUrl, an optional NoEcho parameter, becomes CACHE_REDIS_URL', async t => {
+  const cache = parameters.CacheRedisUrl
+  t.equal(cache.NoEcho, true)
+  t.equal(cache.Default, '')
+  t.strictSame(fn.Properties.Environment.Variables.CACHE_REDIS_URL, { Ref: 'CacheRedisUrl' })
+  const allowed = new RegExp(cache.AllowedPattern)
+  for (const value of ['', 'redis://cache.example:6379', 'rediss://default:secret@cache.example:6380/0']) {
+    t.ok(allowed.test(value), value)
+    t.doesNotThrow(() => readConfig({ SECRET_KEY: 'x'.repeat(32), CACHE_REDIS_URL: value }))
+  }
+  for (const value of ['http://cache.example', 'cache.example:6379']) t.notOk(allowed.test(value), value)
 })

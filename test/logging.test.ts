@@ -40,6 +40,7 @@ t.test('no secret reaches the log, whatever the call', async t => {
   simulator.script('notarray.example', { body: { key: C1FAPP_KEY, records: 'none' } })
   simulator.script('redirect.example', { status: 302, headers: { location: `http://127.0.0.1:9/?key=${C1FAPP_KEY}` }, body: `see ?key=${C1FAPP_KEY}` })
   simulator.script('dropped.example', { drop: 'before-headers' })
+  simulator.script('echoed.example', { status: 404, body: 'Nothing about echoed.example here' })
   simulator.script('cut.example', { drop: 'mid-body', body: [{ feed_label: ['x'], reportime: ['2026-10-01'], key: C1FAPP_KEY }] })
   simulator.script('bad-records.example', { body: [{ feed_label: [C1FAPP_KEY] }, 'not a record', { reportime: ['2026-10-01'], feed_label: ['Phishtank'] }] })
 
@@ -50,7 +51,7 @@ t.test('no secret reaches the log, whatever the call', async t => {
     ['/deliberate/observables', domain('phish.example'), good],
     ['/refer/observables', domain('phish.example'), good],
     // upstream failures
-    ['/observe/observables', ['forbidden', 'broken', 'nonjson', 'notarray', 'redirect', 'dropped', 'cut', 'bad-records'].map(name => ({ type: 'domain', value: `${name}.example` })), good],
+    ['/observe/observables', ['forbidden', 'broken', 'nonjson', 'notarray', 'redirect', 'dropped', 'cut', 'bad-records', 'echoed'].map(name => ({ type: 'domain', value: `${name}.example` })), good],
     ['/health', undefined, wrongKey],
     ['/observe/observables', domain('phish.example'), wrongKey],
     // bad tokens
@@ -82,8 +83,13 @@ t.test('no secret reaches the log, whatever the call', async t => {
   t.match(log, /Unexpected response from C1fApp: Invalid API key <key>/, 'upstream text is logged, with the key cut out')
   const lookups = lines.map(line => JSON.parse(line)).filter(entry => entry.msg === 'C1fApp lookup failed')
   t.strictSame(lookups.map(entry => [entry.level, entry.code]).sort(), [
-    [40, 'connection error'], [40, 'connection error'], [40, 'forbidden'], [40, 'forbidden'], [40, 'forbidden'], [40, 'key error'], [40, 'key error'], [40, 'unknown'], [40, 'unknown']
+    [40, 'connection error'], [40, 'connection error'], [40, 'forbidden'], [40, 'forbidden'], [40, 'forbidden'], [40, 'key error'], [40, 'key error'], [40, 'not found'], [40, 'unknown'], [40, 'unknown']
   ], 'every failed lookup inside an observe answer is logged as a warning with its code')
+  for (const entry of lookups) {
+    t.match(entry, { reqId: /^req-/, observableType: 'domain' }, "a lookup warning names the call's reqId and the observable's type")
+    t.notMatch(JSON.stringify(entry), /\w\.example/, 'never the value')
+  }
+  t.ok(lookups.some(entry => entry.reason === 'Unexpected response from C1fApp: Nothing about <value> here'), "C1fApp's text is logged without the value it echoes")
 
   const secrets: Record<string, string> = {
     SECRET_KEY,

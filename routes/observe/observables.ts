@@ -17,7 +17,7 @@ const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
     onRequest: fastify.authenticate
   }, async function observeObservables (request) {
     const observables = observablesToQuery(request.body)
-    const outcomes = await fastify.c1fapp.lookupEach(request.c1fappKey, observables.map(({ value }) => value))
+    const outcomes = await fastify.c1fapp.lookupEach(request.c1fappKey, observables, request.log)
     return observeAnswer(observables, outcomes, request.entitiesLimit)
   })
 }

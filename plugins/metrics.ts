@@ -1,0 +1,106 @@
+// fastify.metrics: Prometheus metrics of the relay (contract §5), counted always, served only
+// when METRICS_PORT is set: on a second listener (METRICS_HOST, default HOST) that answers
+// GET /metrics and nothing else, never on the relay's port, which Threat Response reaches. Not
+// started on Lambda, where no scraper could reach an instance. Each relay has its own registry.
+import { createServer, type Server } from 'node:http'
+import { once } from 'node:events'
+import type { AddressInfo } from 'node:net'
+import fp from 'fastify-plugin'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { callOutcome } from '../lib/metric-labels.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: RelayMetrics
+  }
+}
+
+export type CacheKind = 'memory' | 'redis'
+
+export interface RelayMetrics {
+  registry: Registry
+  /** one request to C1fApp that ended with `outcome` (lib/metric-labels.ts) after `seconds` */
+  c1fappRequest: (outcome: string, seconds: number) => void
+  cacheHit: (kind: CacheKind) => void
+  cacheMiss: (kind: CacheKind) => void
+  cacheError: (kind: CacheKind) => void
+  /** adds to the open-breakers gauge, read at every scrape */
+  watchOpenBreakers: (count: () => number) => void
+  /** an answer cut to ANSWER_MAX_BYTES (contract §3.2): the routes call it when they cut */
+  answerCut: () => void
+  /** where GET /metrics is served; undefined while not listening */
+  address: () => AddressInfo | undefined
+}
+
+export interface MetricsPluginOptions {
+  env: Record<string, string | undefined>
+}
+
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60]
+
+export default fp<MetricsPluginOptions>(async function metrics (fastify, opts) {
+  const registry = new Registry()
+  const registers = [registry]
+  collectDefaultMetrics({ register: registry })
+  const calls = new Counter({ name: 'relay_calls_total', help: 'Relay calls answered, by route and outcome (ok, partial, error: the envelope; client_error, server_error: HTTP 4xx, 5xx)', labelNames: ['route', 'outcome'], registers })
+  const callSeconds = new Histogram({ name: 'relay_call_duration_seconds', help: 'How long relay calls took, by route', labelNames: ['route'], buckets: DURATION_BUCKETS, registers })
+  const upstream = new Counter({ name: 'relay_c1fapp_requests_total', help: 'Requests to C1fApp (retries included in one), by outcome: records, nothing found, or the error code', labelNames: ['outcome'], registers })
+  const upstreamSeconds = new Histogram({ name: 'relay_c1fapp_request_duration_seconds', help: 'How long requests to C1fApp took, retries included, by outcome', labelNames: ['outcome'], buckets: DURATION_BUCKETS, registers })
+  const hits = new Counter({ name: 'relay_cache_hits_total', help: "Lookups answered without asking C1fApp (from the cache, or by joining an identical lookup in flight), by the cache's kind", labelNames: ['kind'], registers })
+  const misses = new Counter({ name: 'relay_cache_misses_total', help: "Lookups that asked C1fApp, by the cache's kind", labelNames: ['kind'], registers })
+  const errors = new Counter({ name: 'relay_cache_errors_total', help: "Cache failures (connection attempts, reads, writes: unreachable, too slow, full, unreadable entries), by the cache's kind", labelNames: ['kind'], registers })
+  const cut = new Counter({ name: 'relay_answers_cut_total', help: 'Answers cut to ANSWER_MAX_BYTES', registers })
+  const breakerCounts: Array<() => number> = []
+  new Gauge({ name: 'relay_circuit_breakers_open', help: 'C1fApp keys whose circuit breaker is open (their lookups are refused at once)', registers, collect () { this.set(breakerCounts.reduce((sum, count) => sum + count(), 0)) } }) // eslint-disable-line no-new
+  for (const kind of ['memory', 'redis']) {
+    hits.inc({ kind }, 0)
+    misses.inc({ kind }, 0)
+    errors.inc({ kind }, 0)
+  }
+  cut.inc(0)
+
+  // Counted once the answer is ready to go, when its envelope can be read.
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    calls.inc({ route, outcome: callOutcome(reply.statusCode, payload) })
+    callSeconds.observe({ route }, reply.elapsedTime / 1000)
+  })
+
+  let server: Server | undefined
+  const config = fastify.config
+  if (config.METRICS_PORT !== undefined && opts.env.AWS_LAMBDA_FUNCTION_NAME === undefined) {
+    const listener = createServer((req, res) => {
+      if (req.method !== 'GET' || req.url !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found')
+        return
+      }
+      registry.metrics().then(text => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        /* c8 ignore next */ (error: Error) => res.writeHead(500).end(error.message))
+    })
+    fastify.addHook('onReady', async () => {
+      listener.listen(config.METRICS_PORT, config.METRICS_HOST ?? config.HOST)
+      await once(listener, 'listening')
+      server = listener
+      fastify.log.info({ address: listener.address() }, 'metrics served at GET /metrics')
+    })
+    fastify.addHook('onClose', async () => {
+      server = undefined
+      listener.closeAllConnections()
+      await new Promise(resolve => listener.close(resolve))
+    })
+  }
+
+  fastify.decorate('metrics', {
+    registry,
+    c1fappRequest: (outcome: string, seconds: number) => {
+      upstream.inc({ outcome })
+      upstreamSeconds.observe({ outcome }, seconds)
+    },
+    cacheHit: (kind: CacheKind) => hits.inc({ kind }),
+    cacheMiss: (kind: CacheKind) => misses.inc({ kind }),
+    cacheError: (kind: CacheKind) => errors.inc({ kind }),
+    watchOpenBreakers: (count: () => number) => { breakerCounts.push(count) },
+    answerCut: () => cut.inc(),
+    address: () => server?.address() as AddressInfo | undefined
+  })
+}, { name: 'metrics', fastify: '5.x', dependencies: ['config'] })
