@@ -37,6 +37,8 @@ export const EnvironmentSchema = Type.Object({
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 1000, description: 'the event-loop delay over which relay calls are refused as overloaded, in milliseconds (0 turns the check off; up to 60000)' }),
   MAX_HEAP_USED_BYTES: Type.Optional(Type.Integer({ minimum: 0, description: 'the V8 heap use over which relay calls are refused as overloaded, in bytes (0 turns the check off; unset: 90% of the V8 heap limit)' })),
   MAX_RSS_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'the resident memory over which relay calls are refused as overloaded, in bytes (0 turns the check off)' }),
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 300000, default: 10000, description: "how long a client may take to send a whole request (headers and body), in milliseconds, before it is cut off with 408 (1000–300000)" }),
+  CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600000, default: 60000, description: 'how long a connection may stay silent (no byte either way) before it is closed, in milliseconds (1000–600000; longer than C1FAPP_DEADLINE_MS, since a call waiting on C1fApp is silent)' }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 600000, default: 15000, description: 'how long in-flight calls may take to finish after SIGTERM or SIGINT before the process exits anyway, in milliseconds (0–600000)' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'the TCP port the server listens on (0–65535)' }),
   HOST: Type.String({ pattern: '^\\S+$', default: '127.0.0.1', description: 'the address the server listens on' }),
@@ -150,6 +152,9 @@ export function readConfig (env: Record<string, string | undefined>): ConfigRead
     throw new ConfigError(`Invalid configuration: ${named.map(([, problem]) => problem).join('; ')}`)
   }
 
+  if (environment.CONNECTION_TIMEOUT_MS <= environment.C1FAPP_DEADLINE_MS) {
+    throw new ConfigError('Invalid configuration: CONNECTION_TIMEOUT_MS must be longer than C1FAPP_DEADLINE_MS (a call waiting on C1fApp sends nothing meanwhile)')
+  }
   if (environment.SECRET_KEY === undefined && environment.RELAY_PUBLIC_URL === undefined) {
     throw new ConfigError('Invalid configuration: set SECRET_KEY (the HS256 secret the JWTs are signed with, at least 32 characters) ' +
       "or RELAY_PUBLIC_URL (the relay's public URL, for Threat Response's RS256 configuration tokens); neither is set")
