@@ -92,17 +92,17 @@ t.test('a client that drips its request is cut off once REQUEST_TIMEOUT_MS is up
   socket.on('error', () => {})
   socket.write('POST /version HTTP/1.1\r\nHost: relay\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n')
   let answer = ''
-  let closed = false
+  const state = { closed: false }
   socket.on('data', chunk => { answer += chunk })
-  socket.on('close', () => { closed = true })
+  socket.on('close', () => { state.closed = true })
   // one byte every 200 ms would take 20 s for the whole body
   let sent = 0
-  while (!closed && sent < 100) {
+  while (!state.closed && sent < 100) {
     socket.write(' ')
     sent += 1
     await new Promise(resolve => setTimeout(resolve, 200))
   }
-  t.ok(closed, 'the connection was closed')
+  t.ok(state.closed, 'the connection was closed')
   t.ok(sent < 100, `cut off after ${sent} of 100 bytes`)
   t.match(answer, /^HTTP\/1\.1 408 /)
 })
