@@ -15,6 +15,7 @@ const JWKS_HOST = '(?:[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(?::\\d{1,5})?'
 
 export const EnvironmentSchema = Type.Object({
   SECRET_KEY: Type.Optional(Type.String({ minLength: 32, description: 'the HS256 secret the JWTs are signed with, at least 32 characters' })),
+  SECRET_KEY_PARAMETER: Type.Optional(Type.String({ pattern: '^/[A-Za-z0-9_.\\-/]+$', description: 'AWS Lambda only: the name of the SSM Parameter Store SecureString that holds SECRET_KEY, read at cold start through the Parameters and Secrets Lambda Extension (a name that begins with /)' })),
   RELAY_PUBLIC_URL: Type.Optional(Type.String({ pattern: HTTP_URL, description: "the relay's public http(s) URL, the RS256 tokens' audience" })),
   JWKS_HOSTS: Type.String({ pattern: `^${JWKS_HOST}(,${JWKS_HOST})*$`, default: DEFAULT_JWKS_HOSTS, description: 'comma-separated host names (with an optional :port) whose JWKS may be fetched' }),
   JWKS_ALLOW_HTTP: Type.Boolean({ default: false, description: '1 to fetch the JWKS over plain http from loopback hosts (tests, local trials)' }),
