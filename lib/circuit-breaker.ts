@@ -23,7 +23,7 @@ export class CircuitBreaker {
    * `threshold` consecutive failures open the breaker for `cooldownMs`; 0 turns it off. `onOpen`
    * hears of each opening (the plugin logs it: a key that keeps failing is the owner's problem).
    */
-  constructor (threshold: number, cooldownMs: number, onOpen: (error: RelayError) => void = () => {}) {
+  constructor (threshold: number, cooldownMs: number, onOpen: (error: RelayError) => void) {
     this.#threshold = threshold
     this.#cooldownMs = cooldownMs
     this.#onOpen = onOpen

@@ -46,10 +46,6 @@ export const MAX_JWKS_BYTES = 1_048_576
 async function fetchKeySet (origin: string, timeoutMs: number): Promise<KeySet> {
   // A redirect is not followed: it could lead off the allow-list.
   const response = await fetch(`${origin}${JWKS_PATH}`, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) })
-  if (response.status !== 200) {
-    await response.body?.cancel()
-    throw new Error(`HTTP ${response.status}`)
-  }
   const chunks: Uint8Array[] = []
   let size = 0
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
@@ -57,6 +53,7 @@ async function fetchKeySet (origin: string, timeoutMs: number): Promise<KeySet> 
     if (size > MAX_JWKS_BYTES) throw new Error(`the answer is larger than ${MAX_JWKS_BYTES} bytes`)
     chunks.push(chunk)
   }
+  if (response.status !== 200) throw new Error(`HTTP ${response.status}`)
   let document: unknown
   try {
     document = JSON.parse(Buffer.concat(chunks).toString('utf8'))

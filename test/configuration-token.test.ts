@@ -150,6 +150,10 @@ t.test('a JWKS that cannot be had: down, an error, not JSON, no keys, no answer 
   const { app } = await buildRelay(t, { RELAY_PUBLIC_URL, JWKS_HOSTS: down, JWKS_ALLOW_HTTP: '1' })
   t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, down)))).json(), authorizationFailed(REASONS.wrongJwksHost), 'down')
 
+  const large = await setup(t)
+  large.jwks.keys = [keyA.jwk, { kid: 'padding', kty: 'oct', k: 'x'.repeat(1_100_000) }]
+  t.strictSame((await post(large.app, '/health', undefined, bearer(configurationToken(keyA, large.jwks.host)))).json(), authorizationFailed(REASONS.wrongJwksHost), 'a JWKS over 1 MB is not read')
+
   for (const mode of ['error 500', 'not json', 'no keys', 'hang'] as const) {
     const { app, jwks } = await setup(t, { JWKS_TIMEOUT_MS: '300' })
     jwks.mode = mode
