@@ -9,7 +9,7 @@ import { serverOptions } from './lib/server-options.js'
 export async function buildServer (env: Record<string, string | undefined>): Promise<FastifyInstance> {
   const { config } = readConfig(env)
   const server = Fastify({
-    ...serverOptions({ level: config.LOG_LEVEL }),
+    ...serverOptions({ level: config.LOG_LEVEL }, config),
     // Behind a reverse proxy, request.ip (and the logs) name the client instead of the proxy.
     trustProxy: config.TRUST_PROXY
   })

@@ -11,6 +11,8 @@ export const REASONS = {
   wrongStructure: 'Wrong JWT structure',
   wrongKey: 'Failed to decode JWT with provided key',
   wrongPayload: 'Wrong JWT payload structure',
+  expired: 'The JWT has expired (its exp claim has passed); make a new one',
+  notYetValid: 'The JWT is not valid yet (its nbf claim has not come); check the clocks',
   jwksHostMissing: 'jwks_host is missing in JWT payload. Make sure custom_jwks_host field is present in module_type',
   wrongJwksHost: 'Wrong jwks_host in JWT payload. Make sure domain follows the visibility.<region>.cisco.com structure',
   kidNotFound: 'kid from JWT header not found in API response',
@@ -24,7 +26,8 @@ export function authorizationError (reason: string): RelayError {
 
 /** The token of `Authorization: Bearer <token>`. */
 export function bearerToken (header: string | undefined): string {
-  if (header === undefined || header.trim() === '') throw authorizationError(REASONS.noHeader)
+  // `Bearer` with nothing after it is a missing token, not another scheme
+  if (header === undefined || /^\s*(bearer\s*)?$/i.test(header)) throw authorizationError(REASONS.noHeader)
   const match = /^\s*bearer\s+(\S+)\s*$/i.exec(header)
   if (match === null) throw authorizationError(REASONS.wrongType)
   return match[1]
@@ -39,11 +42,17 @@ export function c1fappKey (payload: unknown): string {
 
 const DECODE_STRUCTURE_ERRORS = new Set(['FAST_JWT_MALFORMED', 'FAST_JWT_INVALID_TYPE'])
 
-/** A fast-jwt decoding or HS256 verification failure, in §1.2's words. */
-export function tokenFailure (code: string): RelayError {
+/**
+ * A fast-jwt decoding or verification failure, in §1.2's words; `wrongKey` is the reason for a
+ * signature that does not verify (the configuration token has its own). fast-jwt checks the
+ * signature before exp and nbf, so only a genuine token is ever told it has expired.
+ */
+export function tokenFailure (code: string, wrongKey: string = REASONS.wrongKey): RelayError {
   if (DECODE_STRUCTURE_ERRORS.has(code)) return authorizationError(REASONS.wrongStructure)
   if (code === 'FAST_JWT_INVALID_PAYLOAD') return authorizationError(REASONS.wrongPayload)
-  return authorizationError(REASONS.wrongKey)
+  if (code === 'FAST_JWT_EXPIRED') return authorizationError(REASONS.expired)
+  if (code === 'FAST_JWT_INACTIVE') return authorizationError(REASONS.notYetValid)
+  return authorizationError(wrongKey)
 }
 
 export type Scheme = 'legacy' | 'configuration'

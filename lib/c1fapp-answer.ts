@@ -21,9 +21,34 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   429: 'too many requests'
 }
 
-/** The body as an analyst may see it: cut, and never echoing the user's key (never empty: auth.ts). */
+/**
+ * The ways C1fApp could write the key back: as it is, and JSON-escaped (as JavaScript escapes, as
+ * Python's json.dumps escapes non-ASCII, as PHP escapes slashes), longest first.
+ */
+function keyForms (key: string): string[] {
+  const json = JSON.stringify(key).slice(1, -1)
+  const ascii = json.replace(/[\u0080-\uffff]/g, char => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  const forms = new Set([key, json, ascii, json.replaceAll('/', '\\/'), ascii.replaceAll('/', '\\/')])
+  return [...forms].sort((a, b) => b.length - a.length)
+}
+
+/** Keys this short could be part of C1fApp's own words; longer ones are blanked wherever they appear. */
+export const SHORT_KEY_LENGTH = 8
+
+/**
+ * The key in every form, every time it occurs; a short key only where it stands as a whole token
+ * (not inside a longer run of letters and digits: a one-letter key must not blank the "k" of "key").
+ */
+function keyPattern (key: string): RegExp {
+  const alternatives = keyForms(key).map(form => form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')
+  return key.length < SHORT_KEY_LENGTH
+    ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives})(?![\\p{L}\\p{N}])`, 'gu')
+    : new RegExp(alternatives, 'gu')
+}
+
+/** The body as an analyst may see it: never echoing the user's key (never empty: auth.ts), then cut. */
 export function quote (body: string, key: string): string {
-  const text = body.trim().replaceAll(key, '<key>')
+  const text = body.trim().replace(keyPattern(key), '<key>')
   return text.length > MESSAGE_BODY_LIMIT ? `${text.slice(0, MESSAGE_BODY_LIMIT)}…` : text
 }
 

@@ -17,10 +17,16 @@ export class CircuitBreaker {
   // Bounded: a relay shared by many users keeps the state of the most recent keys only.
   readonly #keys = new LRUCache<string, KeyState>({ max: 10000 })
 
-  /** `threshold` consecutive failures open the breaker for `cooldownMs`; 0 turns it off. */
-  constructor (threshold: number, cooldownMs: number) {
+  readonly #onOpen: (error: RelayError) => void
+
+  /**
+   * `threshold` consecutive failures open the breaker for `cooldownMs`; 0 turns it off. `onOpen`
+   * hears of each opening (the plugin logs it: a key that keeps failing is the owner's problem).
+   */
+  constructor (threshold: number, cooldownMs: number, onOpen: (error: RelayError) => void) {
     this.#threshold = threshold
     this.#cooldownMs = cooldownMs
+    this.#onOpen = onOpen
   }
 
   /** The error to answer at once while the breaker is open for this key, else undefined. */
@@ -47,7 +53,10 @@ export class CircuitBreaker {
     const state = this.#keys.get(key) ?? { failures: 0, openUntil: 0 }
     state.failures += 1
     state.last = error
-    if (state.failures >= this.#threshold) state.openUntil = now + this.#cooldownMs
+    if (state.failures >= this.#threshold) {
+      state.openUntil = now + this.#cooldownMs
+      this.#onOpen(error)
+    }
     this.#keys.set(key, state)
   }
 

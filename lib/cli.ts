@@ -108,7 +108,8 @@ SECRET_KEY=${secret}
 1. Give the relay this SECRET_KEY; it verifies the JWT with it:
      npm start         SECRET_KEY=<SECRET_KEY> npm start
      a container       docker run -e SECRET_KEY=<SECRET_KEY> … <image>
-     AWS Lambda (SAM)  the SecretKey parameter: sam deploy --parameter-overrides SecretKey=<SECRET_KEY>
+     AWS Lambda (SAM)  an SSM SecureString: aws ssm put-parameter --type SecureString --name /c1fapp-relay/secret-key --value <SECRET_KEY>,
+                       then sam deploy --parameter-overrides SecretKeyParameter=/c1fapp-relay/secret-key (docs/deploy.md)
 2. Create the ${settings.name} module in your Threat Response region, with the relay's public
    https URL and the JWT:
 ${links.map(({ region, url }) => `     ${region.padEnd(width)}  ${url}`).join('\n')}

@@ -15,6 +15,7 @@ const JWKS_HOST = '(?:[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(?::\\d{1,5})?'
 
 export const EnvironmentSchema = Type.Object({
   SECRET_KEY: Type.Optional(Type.String({ minLength: 32, description: 'the HS256 secret the JWTs are signed with, at least 32 characters' })),
+  SECRET_KEY_PARAMETER: Type.Optional(Type.String({ pattern: '^/[A-Za-z0-9_.\\-/]+$', description: 'AWS Lambda only: the name of the SSM Parameter Store SecureString that holds SECRET_KEY, read at cold start through the Parameters and Secrets Lambda Extension (a name that begins with /)' })),
   RELAY_PUBLIC_URL: Type.Optional(Type.String({ pattern: HTTP_URL, description: "the relay's public http(s) URL, the RS256 tokens' audience" })),
   JWKS_HOSTS: Type.String({ pattern: `^${JWKS_HOST}(,${JWKS_HOST})*$`, default: DEFAULT_JWKS_HOSTS, description: 'comma-separated host names (with an optional :port) whose JWKS may be fetched' }),
   JWKS_ALLOW_HTTP: Type.Boolean({ default: false, description: '1 to fetch the JWKS over plain http from loopback hosts (tests, local trials)' }),
@@ -41,6 +42,8 @@ export const EnvironmentSchema = Type.Object({
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 1000, description: 'the event-loop delay over which relay calls are refused as overloaded, in milliseconds (0 turns the check off; up to 60000)' }),
   MAX_HEAP_USED_BYTES: Type.Optional(Type.Integer({ minimum: 0, description: 'the V8 heap use over which relay calls are refused as overloaded, in bytes (0 turns the check off; unset: 90% of the V8 heap limit)' })),
   MAX_RSS_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'the resident memory over which relay calls are refused as overloaded, in bytes (0 turns the check off)' }),
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 300000, default: 10000, description: 'how long a client may take to send a whole request (headers and body), in milliseconds, before it is cut off with 408 (1000–300000)' }),
+  CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600000, default: 60000, description: 'how long a connection may stay silent (no byte either way) before it is closed, in milliseconds (1000–600000; longer than C1FAPP_DEADLINE_MS, since a call waiting on C1fApp is silent)' }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 600000, default: 15000, description: 'how long in-flight calls may take to finish after SIGTERM or SIGINT before the process exits anyway, in milliseconds (0–600000)' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'the TCP port the server listens on (0–65535)' }),
   HOST: Type.String({ pattern: '^\\S+$', default: '127.0.0.1', description: 'the address the server listens on' }),
@@ -157,6 +160,9 @@ export function readConfig (env: Record<string, string | undefined>): ConfigRead
     throw new ConfigError(`Invalid configuration: ${named.map(([, problem]) => problem).join('; ')}`)
   }
 
+  if (environment.CONNECTION_TIMEOUT_MS <= environment.C1FAPP_DEADLINE_MS) {
+    throw new ConfigError('Invalid configuration: CONNECTION_TIMEOUT_MS must be longer than C1FAPP_DEADLINE_MS (a call waiting on C1fApp sends nothing meanwhile)')
+  }
   if (environment.SECRET_KEY === undefined && environment.RELAY_PUBLIC_URL === undefined) {
     throw new ConfigError('Invalid configuration: set SECRET_KEY (the HS256 secret the JWTs are signed with, at least 32 characters) ' +
       "or RELAY_PUBLIC_URL (the relay's public URL, for Threat Response's RS256 configuration tokens); neither is set")

@@ -5,14 +5,13 @@
 // `authorization error` with the exact reason Threat Response's other relays give.
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyRequest } from 'fastify'
-import { createDecoder } from 'fast-jwt'
+import { createDecoder, createVerifier } from 'fast-jwt'
 import fp from 'fastify-plugin'
-import buildGetJwks from 'get-jwks'
 import {
   allowedJwksHost, authorizationError, bearerToken, c1fappKey, checkAudience, claimedEntitiesLimit,
   JWKS_PATH, jwksOrigin, keyId, REASONS, tokenFailure, tokenScheme
 } from '../lib/authorization.js'
-import { RelayError } from '../lib/relay-error.js'
+import { JwksCache, readKeySet, type KeySet } from '../lib/jwks-cache.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,14 +23,12 @@ declare module 'fastify' {
     c1fappKey: string
     /** CTR_ENTITIES_LIMIT for this call: the configuration token's claim, or the environment's */
     entitiesLimit: number
-    /** @fastify/jwt's verification of a configuration token (its key resolved from the JWKS) */
-    configurationTokenVerify: import('@fastify/jwt').JwtVerifyFunction
   }
 }
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
-    namespaces: 'legacy' | 'configuration'
+    namespaces: 'legacy'
   }
 }
 
@@ -42,17 +39,28 @@ interface DecodedToken {
 
 const decode = createDecoder({ complete: true }) as (token: string) => DecodedToken
 
-/** Resolves a promise, or rejects once `ms` have passed. */
-async function within<T> (promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
-  })
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
+/** A JWKS is a few keys: anything much larger is no key set, and is not read to its end. */
+export const MAX_JWKS_BYTES = 1_048_576
+
+/** One host's key set, over https (http for loopback with JWKS_ALLOW_HTTP), within `timeoutMs`. */
+async function fetchKeySet (origin: string, timeoutMs: number): Promise<KeySet> {
+  // A redirect is not followed: it could lead off the allow-list.
+  const response = await fetch(`${origin}${JWKS_PATH}`, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) })
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.length
+    if (size > MAX_JWKS_BYTES) throw new Error(`the answer is larger than ${MAX_JWKS_BYTES} bytes`)
+    chunks.push(chunk)
   }
+  if (response.status !== 200) throw new Error(`HTTP ${response.status}`)
+  let document: unknown
+  try {
+    document = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch {
+    throw new Error('the answer is not JSON')
+  }
+  return readKeySet(document)
 }
 
 export default fp(async function auth (fastify) {
@@ -63,58 +71,43 @@ export default fp(async function auth (fastify) {
     await fastify.register(fastifyJwt, { namespace: 'legacy', secret: config.SECRET_KEY, verify: { algorithms: ['HS256'] } })
   }
 
-  if (config.RELAY_PUBLIC_URL !== undefined) {
-    // get-jwks caches each key (with its fetch in flight) for the TTL and fetches the set again
-    // when a kid it does not hold appears: a new Threat Response key is picked up at once. Its
-    // own `timeout` option does nothing with Node's fetch, hence `within` below; a fetch that
-    // outlives it keeps its cache entry, so a hung host costs one fetch per kid, not one per call.
-    const origins = config.JWKS_HOSTS.map(host => jwksOrigin(host, config.JWKS_ALLOW_HTTP))
-    const jwks = buildGetJwks({ jwksPath: JWKS_PATH, ttl: config.JWKS_CACHE_TTL_MS, issuersWhitelist: origins })
-
-    /** The PEM of the token's key, from the JWKS of its allow-listed jwks_host. */
-    const publicKey = async function publicKey (request: FastifyRequest, token: unknown): Promise<string> {
-      const { header, payload } = token as DecodedToken
-      const host = allowedJwksHost(payload, config.JWKS_HOSTS)
-      const kid = keyId(header)
-      const signature = { domain: jwksOrigin(host, config.JWKS_ALLOW_HTTP), alg: 'RS256', kid }
-      try {
-        await within(jwks.getJwk(signature), config.JWKS_TIMEOUT_MS)
-      } catch (error) {
-        if ((error as { code?: unknown }).code === 'JWK_NOT_FOUND') throw authorizationError(REASONS.kidNotFound)
-        request.log.warn({ jwksHost: host, reason: (error as Error).message }, 'JWKS not fetched')
-        throw authorizationError(REASONS.wrongJwksHost)
-      }
-      try {
-        // the key is cached now: this only converts it to PEM
-        return await jwks.getPublicKey(signature)
-      } catch {
-        throw authorizationError(REASONS.wrongJwksKey)
-      }
+  // The configuration token's key sets, cached here (lib/jwks-cache.ts says what a flood of
+  // unknown kids may cost a host); verifiers are made once per key.
+  const jwks = new JwksCache(
+    async host => await fetchKeySet(jwksOrigin(host, config.JWKS_ALLOW_HTTP), config.JWKS_TIMEOUT_MS),
+    config.JWKS_CACHE_TTL_MS)
+  const verifiers = new Map<string, (token: string) => Record<string, unknown>>()
+  const verifierOf = (pem: string) => {
+    let verify = verifiers.get(pem)
+    if (verify === undefined) {
+      verify = createVerifier({ key: pem, algorithms: ['RS256'] }) as (token: string) => Record<string, unknown>
+      verifiers.set(pem, verify)
     }
-
-    await fastify.register(fastifyJwt, {
-      namespace: 'configuration',
-      jwtVerify: 'configurationTokenVerify',
-      secret: publicKey,
-      decode: { complete: true },
-      verify: { algorithms: ['RS256'], extractToken: request => bearerToken(request.headers.authorization) }
-    })
+    return verify
   }
 
-  /** The verified payload of a configuration token (only called when that scheme is on). */
-  async function verifyConfigurationToken (request: FastifyRequest): Promise<Record<string, unknown>> {
-    let payload: Record<string, unknown>
-    try {
-      payload = await request.configurationTokenVerify()
-    } catch (error) {
-      if (error instanceof RelayError) throw error
-      // @fastify/jwt reports a bad signature (or a key unfit for RS256) as "invalid";
-      // an expired or not yet valid token keeps §1.2's reason.
-      const { code } = error as { code: string }
-      throw authorizationError(code === 'FST_JWT_AUTHORIZATION_TOKEN_INVALID' ? REASONS.wrongJwksKey : REASONS.wrongKey)
-    }
+  /**
+   * The verified payload of a configuration token (only called when that scheme is on). The
+   * claims that cost nothing to check come first: a token that would be refused anyway never
+   * makes the relay fetch a key set.
+   */
+  async function verifyConfigurationToken (request: FastifyRequest, token: string, { header, payload }: DecodedToken): Promise<Record<string, unknown>> {
     checkAudience(payload, config.RELAY_PUBLIC_URL as string)
-    return payload
+    c1fappKey(payload)
+    const host = allowedJwksHost(payload, config.JWKS_HOSTS)
+    const lookup = await jwks.key(host, keyId(header))
+    if (!lookup.found) {
+      if (lookup.reason === 'kid not found') throw authorizationError(REASONS.kidNotFound)
+      request.log.warn({ jwksHost: host, reason: lookup.error }, 'JWKS not fetched')
+      throw authorizationError(REASONS.wrongJwksHost)
+    }
+    if (lookup.pem === undefined) throw authorizationError(REASONS.wrongJwksKey)
+    try {
+      return verifierOf(lookup.pem)(token)
+    } catch (error) {
+      // a bad signature has the configuration token's own reason; expired and not yet valid are §1.2's
+      throw tokenFailure((error as { code: string }).code, REASONS.wrongJwksKey)
+    }
   }
 
   fastify.decorateRequest('c1fappKey', '')
@@ -122,13 +115,13 @@ export default fp(async function auth (fastify) {
 
   fastify.decorate('authenticate', async function authenticate (request: FastifyRequest) {
     const token = bearerToken(request.headers.authorization)
-    let header: Record<string, unknown>
+    let decoded: DecodedToken
     try {
-      header = decode(token).header
+      decoded = decode(token)
     } catch (error) {
       throw tokenFailure((error as { code: string }).code)
     }
-    if (tokenScheme(header.alg, on) === 'legacy') {
+    if (tokenScheme(decoded.header.alg, on) === 'legacy') {
       let payload: unknown
       try {
         payload = fastify.jwt.legacy.verify(token)
@@ -138,7 +131,7 @@ export default fp(async function auth (fastify) {
       request.c1fappKey = c1fappKey(payload)
       request.entitiesLimit = config.CTR_ENTITIES_LIMIT
     } else {
-      const payload = await verifyConfigurationToken(request)
+      const payload = await verifyConfigurationToken(request, token, decoded)
       request.c1fappKey = c1fappKey(payload)
       request.entitiesLimit = claimedEntitiesLimit(payload, config.CTR_ENTITIES_LIMIT)
     }

@@ -65,7 +65,8 @@ export default fp(async function c1fapp (fastify) {
       errorCodes: ['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH', 'EAI_AGAIN']
     }
   })
-  const breaker = new CircuitBreaker(config.C1FAPP_BREAKER_FAILURES, config.C1FAPP_BREAKER_COOLDOWN_S * 1000)
+  const breaker = new CircuitBreaker(config.C1FAPP_BREAKER_FAILURES, config.C1FAPP_BREAKER_COOLDOWN_S * 1000,
+    error => fastify.log.warn({ code: error.code, cooldownS: config.C1FAPP_BREAKER_COOLDOWN_S }, 'circuit breaker opened: one key\'s C1fApp requests pause'))
 
   /** C1fApp's answer for the value: its records, and the body they were read from. */
   async function ask ({ key, value, deadline }: Query): Promise<{ records: unknown[], body: string }> {

@@ -1,7 +1,9 @@
 // The one place where failures become Threat Response's envelope. Relay-level failures answer
 // HTTP 200 with an `errors` list (that is how Threat Response shows a module's error to the
-// analyst); unknown routes answer 404; only a bug would answer 500.
-import type { FastifyError } from 'fastify'
+// analyst); unknown routes answer 404, before their body is read; a request Fastify or a plugin
+// refuses with a 4xx (a path @fastify/static forbids, an aborted upload) keeps that status; only
+// a bug would answer 500.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { RelayError } from '../lib/relay-error.js'
 
@@ -18,7 +20,7 @@ interface ValidationIssue {
 }
 
 /** The request failures Fastify itself detects, in the analyst's words. */
-function requestFailure (error: FastifyError, limits: { maxBodyBytes: number }): RelayError | undefined {
+function requestFailure (error: FastifyError, limits: { maxBodyBytes: number, routeBodyLimit: number }): RelayError | undefined {
   if (error.validation !== undefined) {
     const [issue] = error.validation as ValidationIssue[]
     if (issue.keyword === 'maxItems') {
@@ -30,20 +32,46 @@ function requestFailure (error: FastifyError, limits: { maxBodyBytes: number }):
     return invalidPayload(`${error.message}.`)
   }
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return invalidPayload(`The body is larger than the limit of ${limits.maxBodyBytes} bytes (MAX_BODY_BYTES).`)
+    // routes without a token have their own, smaller limit (plugins/security.ts)
+    const named = limits.routeBodyLimit === limits.maxBodyBytes ? ' (MAX_BODY_BYTES)' : ''
+    return invalidPayload(`The body is larger than the limit of ${limits.routeBodyLimit} bytes${named}.`)
   }
   if (error.code?.startsWith('FST_ERR_CTP_')) return invalidPayload(`${error.message}.`)
   return undefined
+}
+
+/**
+ * What points at a deployment problem (a wrong SECRET_KEY or RELAY_PUBLIC_URL, a C1fApp key that
+ * is refused or out of quota, an overloaded relay) is logged at warn, so that LOG_LEVEL=warn shows
+ * it; what an analyst's input caused stays at info.
+ */
+export const DEPLOYMENT_PROBLEMS = new Set(['authorization error', 'unauthorized', 'forbidden', 'too many requests'])
+
+const CLIENT_ERROR_CODES: Record<number, string> = { 403: 'forbidden', 404: 'not found', 408: 'timeout', 413: 'too large' }
+
+function notFound (request: FastifyRequest, reply: FastifyReply) {
+  return reply.code(404).send({
+    errors: [{ type: 'fatal', code: 'not found', message: `Unknown route: ${request.method} ${request.url.split('?')[0]}` }]
+  })
 }
 
 export default fp(async function errors (fastify) {
   const limits = { maxBodyBytes: fastify.config.MAX_BODY_BYTES }
 
   fastify.setErrorHandler(function renderError (error: FastifyError, request, reply) {
-    const relayError = error instanceof RelayError ? error : requestFailure(error, limits)
+    const relayError = error instanceof RelayError
+      ? error
+      : requestFailure(error, { ...limits, routeBodyLimit: request.routeOptions.bodyLimit })
     if (relayError !== undefined) {
-      request.log.info({ code: relayError.code, reason: relayError.message }, 'answered with an error')
+      const level = DEPLOYMENT_PROBLEMS.has(relayError.code) ? 'warn' : 'info'
+      request.log[level]({ code: relayError.code, reason: relayError.message }, 'answered with an error')
       return reply.code(200).send({ errors: [relayError.toEnvelope()] })
+    }
+    const status = error.statusCode ?? 500
+    if (status >= 400 && status < 500) {
+      // the client's doing, not the relay's: no stack trace, no error level
+      request.log.info({ code: error.code, status, reason: error.message }, 'request refused')
+      return reply.code(status).send({ errors: [{ type: 'fatal', code: CLIENT_ERROR_CODES[status] ?? 'invalid argument', message: error.message }] })
     }
     request.log.error({ err: error }, 'unexpected failure')
     return reply.code(500).send({
@@ -51,9 +79,9 @@ export default fp(async function errors (fastify) {
     })
   })
 
-  fastify.setNotFoundHandler(function unknownRoute (request, reply) {
-    return reply.code(404).send({
-      errors: [{ type: 'fatal', code: 'not found', message: `Unknown route: ${request.method} ${request.url.split('?')[0]}` }]
-    })
+  // onRequest runs before the body is read: an unknown route costs no parsing
+  fastify.addHook('onRequest', async function unknownRouteEarly (request, reply) {
+    if (request.is404) return notFound(request, reply)
   })
+  fastify.setNotFoundHandler(notFound)
 }, { name: 'errors', fastify: '5.x', dependencies: ['config'] })

@@ -1,6 +1,7 @@
 // Contract §1.2: the legacy HS256 token and every reason an authorization fails.
 import t from 'tap'
 import { createSigner } from 'fast-jwt'
+import { REASONS } from '../lib/authorization.js'
 import { authorizationFailed, bearer, buildRelay, post, SECRET_KEY, token } from './helper.js'
 
 const AUTHENTICATED_ROUTES: Array<[string, unknown]> = [
@@ -25,7 +26,8 @@ t.test('every authenticated route refuses a bad token with the exact reason, and
     ['no header', {}, 'Authorization header is missing'],
     ['an empty header', { authorization: '' }, 'Authorization header is missing'],
     ['Basic', { authorization: 'Basic dXNlcjpwYXNz' }, 'Wrong authorization type'],
-    ['Bearer without a token', { authorization: 'Bearer' }, 'Wrong authorization type'],
+    ['Bearer without a token', { authorization: 'Bearer' }, 'Authorization header is missing'],
+    ['Bearer and blanks', { authorization: ' bearer   ' }, 'Authorization header is missing'],
     ['two tokens', { authorization: `Bearer ${token()} ${token()}` }, 'Wrong authorization type'],
     ['not a JWT', bearer('not-a-jwt'), 'Wrong JWT structure'],
     ['two parts', bearer('abc.def'), 'Wrong JWT structure'],
@@ -34,8 +36,10 @@ t.test('every authenticated route refuses a bad token with the exact reason, and
     ['alg none', bearer(unsigned({ alg: 'none', typ: 'JWT' }, { key: 'k' })), 'Failed to decode JWT with provided key'],
     ['HS512 with the right secret', bearer(createSigner({ key: SECRET_KEY, algorithm: 'HS512' })({ key: 'k' })), 'Failed to decode JWT with provided key'],
     ['a tampered payload', bearer(token().replace(/\.[^.]+\./, `.${Buffer.from('{"key":"other"}').toString('base64url')}.`)), 'Failed to decode JWT with provided key'],
-    ['expired', bearer(token({ key: 'k', exp: now() - 60 })), 'Failed to decode JWT with provided key'],
-    ['not yet valid', bearer(token({ key: 'k', nbf: now() + 3600 })), 'Failed to decode JWT with provided key'],
+    ['expired', bearer(token({ key: 'k', exp: now() - 60 })), REASONS.expired],
+    ['not yet valid', bearer(token({ key: 'k', nbf: now() + 3600 })), REASONS.notYetValid],
+    ['expired, with another secret', bearer(token({ key: 'k', exp: now() - 60 }, 'another-secret-that-is-long-enough-0123')), 'Failed to decode JWT with provided key'],
+    ['not yet valid, with another secret', bearer(token({ key: 'k', nbf: now() + 3600 }, 'another-secret-that-is-long-enough-0123')), 'Failed to decode JWT with provided key'],
     ['no key claim', bearer(token({ user: 'x' })), 'Wrong JWT payload structure'],
     ['a numeric key', bearer(token({ key: 42 })), 'Wrong JWT payload structure'],
     ['an empty key', bearer(token({ key: '' })), 'Wrong JWT payload structure'],

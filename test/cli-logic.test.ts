@@ -61,7 +61,8 @@ SECRET_KEY=${'S'.repeat(64)}
 1. Give the relay this SECRET_KEY; it verifies the JWT with it:
      npm start         SECRET_KEY=<SECRET_KEY> npm start
      a container       docker run -e SECRET_KEY=<SECRET_KEY> … <image>
-     AWS Lambda (SAM)  the SecretKey parameter: sam deploy --parameter-overrides SecretKey=<SECRET_KEY>
+     AWS Lambda (SAM)  an SSM SecureString: aws ssm put-parameter --type SecureString --name /c1fapp-relay/secret-key --value <SECRET_KEY>,
+                       then sam deploy --parameter-overrides SecretKeyParameter=/c1fapp-relay/secret-key (docs/deploy.md)
 2. Create the C1fApp module in your Threat Response region, with the relay's public
    https URL and the JWT:
      US    https://visibility.amp.cisco.com/settings/modules/available/18aeffa4-0bf9-42a3-8dcb-fcb8842aa2a3/new

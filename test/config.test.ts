@@ -3,7 +3,8 @@ import t from 'tap'
 import { Writable } from 'node:stream'
 import Fastify from 'fastify'
 import app from '../app.js'
-import { ConfigError, DEFAULT_C1FAPP_API_URL, readConfig } from '../lib/config.js'
+import type { TSchema } from '@sinclair/typebox'
+import { ConfigError, DEFAULT_C1FAPP_API_URL, EnvironmentSchema, readConfig } from '../lib/config.js'
 import { SECRET_KEY } from './helper.js'
 
 const secret = { SECRET_KEY }
@@ -34,6 +35,8 @@ t.test('defaults', async t => {
     MAX_BODY_BYTES: 1048576,
     MAX_EVENT_LOOP_DELAY_MS: 1000,
     MAX_RSS_BYTES: 0,
+    REQUEST_TIMEOUT_MS: 10000,
+    CONNECTION_TIMEOUT_MS: 60000,
     SHUTDOWN_GRACE_MS: 15000,
     PORT: 3000,
     HOST: '127.0.0.1',
@@ -117,6 +120,34 @@ t.test('bad configuration names the variable and the rule, never the value', asy
     t.ok(error, `${name}=${value}`)
   }
   t.throws(() => readConfig({ ...secret, C1FAPP_CONCURRENCY: '0' }), { message: /^Invalid configuration: C1FAPP_CONCURRENCY is invalid: it must be C1fApp requests in flight at once for one call \(1–64\)$/ })
+})
+
+// Settings another one must stay in step with, to try one at its edge alone.
+const COMPANIONS: Record<string, Record<string, string>> = {
+  C1FAPP_DEADLINE_MS: { CONNECTION_TIMEOUT_MS: '600000' },
+  CONNECTION_TIMEOUT_MS: { C1FAPP_DEADLINE_MS: '500' }
+}
+
+t.test('every integer setting: its minimum and maximum are accepted, one past either is refused by name', async t => {
+  const integers = Object.entries(EnvironmentSchema.properties as Record<string, TSchema>).filter(([, schema]) => schema.type === 'integer')
+  t.ok(integers.length >= 20, `${integers.length} integer settings`)
+  for (const [name, schema] of integers) {
+    const env = (value: number) => ({ ...secret, ...COMPANIONS[name], [name]: String(value) })
+    const refused = { name: 'ConfigError', message: `Invalid configuration: ${name} is invalid: it must be ${schema.description as string}` }
+    for (const edge of ['minimum', 'maximum'] as const) {
+      const bound = schema[edge] as number | undefined
+      if (bound === undefined) continue
+      t.equal((readConfig(env(bound)).config as unknown as Record<string, unknown>)[name], bound, `${name}=${bound} (its ${edge})`)
+      const past = edge === 'minimum' ? bound - 1 : bound + 1
+      t.throws(() => readConfig(env(past)), refused, `${name}=${past} is refused`)
+    }
+  }
+})
+
+t.test('CONNECTION_TIMEOUT_MS must outlast C1FAPP_DEADLINE_MS', async t => {
+  const message = 'Invalid configuration: CONNECTION_TIMEOUT_MS must be longer than C1FAPP_DEADLINE_MS (a call waiting on C1fApp sends nothing meanwhile)'
+  t.throws(() => readConfig({ ...secret, CONNECTION_TIMEOUT_MS: '20000' }), { message })
+  t.equal(readConfig({ ...secret, CONNECTION_TIMEOUT_MS: '20001' }).config.CONNECTION_TIMEOUT_MS, 20001)
 })
 
 t.test('TRUST_PROXY: false, true, or the proxies\' addresses and ranges', async t => {

@@ -64,11 +64,12 @@ t.test('every reason of §1.3, and C1fApp is never asked', async t => {
     ['a numeric audience', configurationToken(keyA, jwks.host, { aud: 7 }), REASONS.wrongAudience],
     ['no key claim', configurationToken(keyA, jwks.host, { key: undefined }), REASONS.wrongPayload],
     ['an empty key claim', configurationToken(keyA, jwks.host, { key: '' }), REASONS.wrongPayload],
-    ['expired', configurationToken(keyA, jwks.host, { exp: now() - 60 }), REASONS.wrongKey],
-    ['not yet valid', configurationToken(keyA, jwks.host, { nbf: now() + 3600 }), REASONS.wrongKey],
+    ['expired', configurationToken(keyA, jwks.host, { exp: now() - 60 }), REASONS.expired],
+    ['not yet valid', configurationToken(keyA, jwks.host, { nbf: now() + 3600 }), REASONS.notYetValid],
+    ['expired, signed by a key not in the set', configurationToken(stranger, jwks.host, { exp: now() - 60 }), REASONS.wrongJwksKey],
     ['RS512', rs512({ jwks_host: jwks.host, aud: RELAY_PUBLIC_URL, key: C1FAPP_KEY }), REASONS.wrongKey],
     ['alg none', unsigned({ alg: 'none', typ: 'JWT', kid: 'key-a' }, { jwks_host: jwks.host, aud: RELAY_PUBLIC_URL, key: 'k' }), REASONS.wrongKey],
-    ['alg RS256 without a signature', unsigned({ alg: 'RS256', typ: 'JWT', kid: 'key-a' }, { jwks_host: jwks.host, aud: RELAY_PUBLIC_URL, key: 'k' }), REASONS.wrongKey]
+    ['alg RS256 without a signature', unsigned({ alg: 'RS256', typ: 'JWT', kid: 'key-a' }, { jwks_host: jwks.host, aud: RELAY_PUBLIC_URL, key: 'k' }), REASONS.wrongJwksKey]
   ]
   for (const [name, jwt, reason] of cases) {
     for (const route of ['/health', '/observe/observables']) {
@@ -102,17 +103,36 @@ t.test('jwks_host is matched without case', async t => {
   t.strictSame(jwks.requests, ['/.well-known/jwks'])
 })
 
-t.test('key rotation: a kid that appears later is fetched and accepted; a kid that stays is not refetched', async t => {
-  const { app, jwks } = await setup(t)
+t.test('a flood of unknown kids costs the host no fetch within 30 s; the cached set still answers', async t => {
+  const { app, jwks, simulator } = await setup(t)
   t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host)))).json(), OK)
-  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyB, jwks.host)))).json(), authorizationFailed(REASONS.kidNotFound))
-  t.equal(jwks.requests.length, 2, 'an unknown kid is looked for in a fresh set')
+  t.equal(jwks.requests.length, 1)
+  const flood = await Promise.all(Array.from({ length: 200 }, (_, i) =>
+    post(app, '/health', undefined, bearer(configurationToken({ ...keyA, kid: `random-${i}` }, jwks.host)))))
+  for (const response of flood) t.strictSame(response.json(), authorizationFailed(REASONS.kidNotFound))
+  t.equal(jwks.requests.length, 1, '200 unknown kids, no fetch: the set was fetched less than 30 s ago')
   jwks.keys = [keyA.jwk, keyB.jwk]
-  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyB, jwks.host)))).json(), OK, 'the new key')
-  t.equal(jwks.requests.length, 3)
-  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host)))).json(), OK, 'the old key, from the cache')
-  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyB, jwks.host)))).json(), OK, 'the new key, from the cache')
-  t.equal(jwks.requests.length, 3)
+  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyB, jwks.host)))).json(), authorizationFailed(REASONS.kidNotFound),
+    'a key published just now waits for the next fetch (test/jwks-cache.test.ts: within 30 s)')
+  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host)))).json(), OK, 'the known key, from the cache')
+  t.equal(jwks.requests.length, 1)
+  t.equal(simulator.requests.length, 2, 'C1fApp asked only for the good tokens')
+})
+
+t.test('a flood of unknown kids before any set is cached: one fetch in flight for all', async t => {
+  const { app, jwks } = await setup(t)
+  const flood = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+    post(app, '/health', undefined, bearer(configurationToken({ ...keyA, kid: `random-${i}` }, jwks.host)))))
+  for (const response of flood) t.strictSame(response.json(), authorizationFailed(REASONS.kidNotFound))
+  t.equal(jwks.requests.length, 1)
+})
+
+t.test('cheap claims first: a token with the wrong audience or no key never fetches the set', async t => {
+  const { app, jwks } = await setup(t)
+  for (const [claims, reason] of [[{ aud: 'https://other.example' }, REASONS.wrongAudience], [{ key: 5 }, REASONS.wrongPayload]] as const) {
+    t.strictSame((await post(app, '/health', undefined, bearer(configurationToken({ ...keyA, kid: 'random' }, jwks.host, claims)))).json(), authorizationFailed(reason))
+  }
+  t.strictSame(jwks.requests, [])
 })
 
 t.test('JWKS_CACHE_TTL_MS: once a key expires the set is fetched again', async t => {
@@ -129,6 +149,10 @@ t.test('a JWKS that cannot be had: down, an error, not JSON, no keys, no answer 
   await jwks.close()
   const { app } = await buildRelay(t, { RELAY_PUBLIC_URL, JWKS_HOSTS: down, JWKS_ALLOW_HTTP: '1' })
   t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, down)))).json(), authorizationFailed(REASONS.wrongJwksHost), 'down')
+
+  const large = await setup(t)
+  large.jwks.keys = [keyA.jwk, { kid: 'padding', kty: 'oct', k: 'x'.repeat(1_100_000) }]
+  t.strictSame((await post(large.app, '/health', undefined, bearer(configurationToken(keyA, large.jwks.host)))).json(), authorizationFailed(REASONS.wrongJwksHost), 'a JWKS over 1 MB is not read')
 
   for (const mode of ['error 500', 'not json', 'no keys', 'hang'] as const) {
     const { app, jwks } = await setup(t, { JWKS_TIMEOUT_MS: '300' })

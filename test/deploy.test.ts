@@ -16,7 +16,10 @@ const exists = (file: string): boolean => existsSync(new URL(`../${file}`, impor
 // any other tag is an unresolved-tag warning, which fails the first test.
 const cloudFormationTags = [
   { tag: '!Ref', resolve: (value: string) => ({ Ref: value }) },
-  { tag: '!Sub', resolve: (value: string) => ({ 'Fn::Sub': value }) }
+  { tag: '!Sub', resolve: (value: string) => ({ 'Fn::Sub': value }) },
+  { tag: '!If', collection: 'seq' as const, resolve: (value: any) => ({ 'Fn::If': value.toJSON() }) },
+  { tag: '!Not', collection: 'seq' as const, resolve: (value: any) => ({ 'Fn::Not': value.toJSON() }) },
+  { tag: '!Equals', collection: 'seq' as const, resolve: (value: any) => ({ 'Fn::Equals': value.toJSON() }) }
 ]
 
 const templateDocument = parseDocument(read('template.yaml'), { customTags: cloudFormationTags })
@@ -77,7 +80,7 @@ t.test('template.yaml: the parameters become the relay\'s variables, with its de
     const ref = (value as { Ref: string }).Ref
     t.ok(parameters[ref], `${name} comes from the parameter ${ref}`)
   }
-  for (const name of ['SECRET_KEY', 'C1FAPP_API_URL', 'CTR_ENTITIES_LIMIT', 'LOG_LEVEL', 'RELAY_PUBLIC_URL', 'JWKS_HOSTS']) {
+  for (const name of ['SECRET_KEY_PARAMETER', 'C1FAPP_API_URL', 'CTR_ENTITIES_LIMIT', 'LOG_LEVEL', 'RELAY_PUBLIC_URL', 'JWKS_HOSTS']) {
     t.ok(name in variables, `${name} is a parameter of the stack`)
   }
   const used = new Set([...JSON.stringify(template.Resources).matchAll(/"Ref":"(\w+)"/g)].map(match => match[1]))
@@ -92,13 +95,48 @@ t.test('template.yaml: the parameters become the relay\'s variables, with its de
   t.equal(Number(parameters.CtrEntitiesLimit.Default), defaults.CTR_ENTITIES_LIMIT)
 })
 
-t.test('template.yaml: SECRET_KEY is a NoEcho parameter that CloudFormation checks like the relay', async t => {
-  const secret = parameters.SecretKey
-  t.equal(secret.NoEcho, true)
-  const allowed = new RegExp(secret.AllowedPattern)
-  for (const value of ['', 'x'.repeat(32), 'a-64-character-hex-secret-'.padEnd(64, '0')]) t.ok(allowed.test(value), `${value.length} characters`)
-  t.notOk(allowed.test('x'.repeat(31)), '31 characters are refused, as the relay refuses them')
-  t.throws(() => readConfig({ SECRET_KEY: 'x'.repeat(31) }))
+t.test('template.yaml: SECRET_KEY is no plain variable: the function reads it from a SecureString it alone may read', async t => {
+  const variables = fn.Properties.Environment.Variables as Record<string, unknown>
+  t.notOk('SECRET_KEY' in variables, 'lambda:GetFunctionConfiguration shows no secret')
+  t.strictSame(variables.SECRET_KEY_PARAMETER, { Ref: 'SecretKeyParameter' })
+  const name = parameters.SecretKeyParameter
+  t.equal(name.Default, '')
+  const allowed = new RegExp(name.AllowedPattern)
+  for (const value of ['', '/c1fapp-relay/secret-key', '/relay.prod/SECRET_KEY-2']) {
+    t.ok(allowed.test(value), `"${value}" is accepted`)
+    if (value !== '') t.doesNotThrow(() => readConfig({ RELAY_PUBLIC_URL: 'https://relay.example', SECRET_KEY_PARAMETER: value }), 'and the relay agrees')
+  }
+  for (const value of ['c1fapp-relay/secret-key', '/a b', '/a;b']) {
+    t.notOk(allowed.test(value), `"${value}" is refused`)
+    t.throws(() => readConfig({ RELAY_PUBLIC_URL: 'https://relay.example', SECRET_KEY_PARAMETER: value }), { message: /SECRET_KEY_PARAMETER is invalid/ }, 'as the relay refuses it')
+  }
+  const has = { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'SecretKeyParameter' }, ''] }] }
+  t.strictSame(template.Conditions.HasSecretKeyParameter, has)
+  t.strictSame(fn.Properties.Layers, { 'Fn::If': ['HasSecretKeyParameter', [{ Ref: 'ParametersExtensionLayerArn' }], { Ref: 'AWS::NoValue' }] }, 'the extension layer')
+  t.strictSame(fn.Properties.Policies, [{
+    'Fn::If': ['HasSecretKeyParameter', {
+      // eslint-disable-next-line no-template-curly-in-string -- CloudFormation's own ${} substitution
+      Statement: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${SecretKeyParameter}' } }]
+    }, { Ref: 'AWS::NoValue' }]
+  }], 'ssm:GetParameter on that one parameter, nothing else')
+  const rule = template.Rules.ExtensionForTheParameter
+  t.strictSame(rule.RuleCondition, has)
+  t.strictSame(rule.Assertions[0].Assert, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ParametersExtensionLayerArn' }, ''] }] }, 'no parameter without the layer')
+  t.match('arn:aws:lambda:eu-west-1:123456789012:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:12', new RegExp(parameters.ParametersExtensionLayerArn.AllowedPattern))
+})
+
+t.test('template.yaml: the HTTP API is throttled and the function\'s concurrency may be capped', async t => {
+  t.strictSame(template.Resources.RelayApi.Properties.DefaultRouteSettings, {
+    ThrottlingRateLimit: { Ref: 'ThrottlingRateLimit' },
+    ThrottlingBurstLimit: { Ref: 'ThrottlingBurstLimit' }
+  })
+  for (const name of ['ThrottlingRateLimit', 'ThrottlingBurstLimit']) {
+    t.equal(parameters[name].Type, 'Number')
+    t.ok(parameters[name].Default >= parameters[name].MinValue && parameters[name].MinValue >= 1, `${name} has a default of at least 1`)
+  }
+  t.strictSame(fn.Properties.ReservedConcurrentExecutions, { 'Fn::If': ['HasReservedConcurrency', { Ref: 'ReservedConcurrency' }, { Ref: 'AWS::NoValue' }] })
+  t.strictSame(template.Conditions.HasReservedConcurrency, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ReservedConcurrency' }, 0] }] })
+  t.equal(parameters.ReservedConcurrency.Default, 0, 'off unless the deployer sets it')
 })
 
 /** The Dockerfile's instructions, continuation lines joined. */
@@ -170,6 +208,26 @@ t.test('deploy/: the Deployment reads its secret from the Secret, and only varia
   t.doesNotThrow(() => readConfig({ SECRET_KEY: 'x'.repeat(32), ...env }), 'the other values are valid')
   t.equal(env.HOST, '0.0.0.0')
   t.strictSame(container.ports.find((port: { name: string }) => port.name === 'http'), { name: 'http', containerPort: Number(env.PORT) })
+})
+
+t.test('deploy/: no service-account token in the pod; egress only to DNS and to HTTPS outside private ranges', async t => {
+  const deployment = byKind('Deployment')
+  t.equal(deployment.spec.template.spec.automountServiceAccountToken, false)
+  const [policy, ...others] = parseAllDocuments(read('deploy/network-policy.yaml')).map(document => document.toJS())
+  t.strictSame(others, [])
+  t.equal(policy.kind, 'NetworkPolicy')
+  t.strictSame(policy.spec.podSelector.matchLabels, deployment.spec.selector.matchLabels, "the relay's pods")
+  t.strictSame(policy.spec.policyTypes, ['Egress'])
+  const [dns, https] = policy.spec.egress
+  t.strictSame(dns.ports, [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }])
+  t.equal(dns.to[0].podSelector.matchLabels['k8s-app'], 'kube-dns')
+  t.strictSame(https.ports, [{ protocol: 'TCP', port: 443 }], 'C1fApp and the JWKS hosts speak https')
+  t.equal(https.to[0].ipBlock.cidr, '0.0.0.0/0')
+  for (const range of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']) {
+    t.ok(https.to[0].ipBlock.except.includes(range), `not ${range}`)
+  }
+  t.equal(policy.spec.egress.length, 2, 'nothing else')
+  t.match(new URL(DEFAULT_C1FAPP_API_URL).protocol, 'https:', 'the default C1fApp endpoint is on 443')
 })
 
 t.test('deploy/: probes on /watchdog and the Service on the container\'s port', async t => {

@@ -119,9 +119,10 @@ t.test('bad configuration is reported without the value', async t => {
 })
 
 t.test('server.ts logs to standard output, with the same redaction; the tests log nowhere or to their stream', async t => {
-  t.strictSame(serverOptions({ level: 'warn' }), { logger: { level: 'warn', redact: REDACTED_PATHS }, return503OnClosing: false })
+  const timeouts = { requestTimeout: 10000, connectionTimeout: 60000, http: { headersTimeout: 10000, connectionsCheckingInterval: 1000 } }
+  t.strictSame(serverOptions({ level: 'warn' }), { ...timeouts, logger: { level: 'warn', redact: REDACTED_PATHS }, return503OnClosing: false })
   t.strictSame(REDACTED_PATHS, ['req.headers.authorization'])
-  t.strictSame(serverOptions(false), { logger: false, return503OnClosing: false })
+  t.strictSame(serverOptions(false), { ...timeouts, logger: false, return503OnClosing: false })
   const { stream } = capture()
   t.equal((serverOptions({ level: 'trace', stream }).logger as { stream: unknown }).stream, stream)
 })
