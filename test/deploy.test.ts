@@ -210,7 +210,7 @@ t.test('deploy/: the Deployment reads its secret from the Secret, and only varia
   t.strictSame(container.ports.find((port: { name: string }) => port.name === 'http'), { name: 'http', containerPort: Number(env.PORT) })
 })
 
-t.test('deploy/: no service-account token in the pod; egress only to DNS and to HTTPS outside private ranges', async t => {
+t.test('deploy/: no service-account token in the pod; egress only to DNS, to HTTPS outside private ranges and to the shared cache', async t => {
   const deployment = byKind('Deployment')
   t.equal(deployment.spec.template.spec.automountServiceAccountToken, false)
   const [policy, ...others] = parseAllDocuments(read('deploy/network-policy.yaml')).map(document => document.toJS())
@@ -226,7 +226,12 @@ t.test('deploy/: no service-account token in the pod; egress only to DNS and to 
   for (const range of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']) {
     t.ok(https.to[0].ipBlock.except.includes(range), `not ${range}`)
   }
-  t.equal(policy.spec.egress.length, 2, 'nothing else')
+  const [, , redis, ...rest] = policy.spec.egress
+  const redisDeployment = parseAllDocuments(read('deploy/redis.yaml')).map(document => document.toJS())
+    .find(resource => resource.kind === 'Deployment')
+  t.strictSame(redis.to[0].podSelector.matchLabels, redisDeployment.spec.selector.matchLabels, 'the shared cache of deploy/redis.yaml')
+  t.strictSame(redis.ports, [{ protocol: 'TCP', port: 6379 }])
+  t.strictSame(rest, [], 'nothing else')
   t.match(new URL(DEFAULT_C1FAPP_API_URL).protocol, 'https:', 'the default C1fApp endpoint is on 443')
 })
 
