@@ -97,9 +97,11 @@ const context: Context = {
   succeed: () => {}
 }
 
-// Sightings and relationships get fresh ids in every answer; indicators keep theirs.
+// Sightings, judgements and relationships get fresh ids in every answer, indicators keep theirs;
+// judgements and verdicts are valid from the time of their call.
 function masked (body: string): unknown {
-  return JSON.parse(body.replace(/transient:(sighting|relationship)-[0-9a-f-]{36}/g, 'transient:$1-<uuid>'))
+  return JSON.parse(body.replace(/transient:(sighting|judgement|relationship)-[0-9a-f-]{36}/g, 'transient:$1-<uuid>')
+    .replace(/"valid_time":\{"start_time":"[^"]+","end_time":"[^"]+"\}/g, '"valid_time":"<from the call on>"'))
 }
 
 interface Answer { status: number, type: string | undefined, body: unknown }
@@ -131,7 +133,7 @@ t.test('every relay route answers through both event formats exactly as through 
     ['/observe/observables', { method: 'POST', path: '/observe/observables', headers: { Authorization: `Bearer ${token()}`, ...json }, body: JSON.stringify(DEMO_OBSERVABLES) }, undefined],
     ['no Authorization header', { method: 'POST', path: '/observe/observables', headers: json, body: JSON.stringify(DEMO_OBSERVABLES) }, authorizationFailed('Authorization header is missing')],
     ['a token signed with another secret', { method: 'POST', path: '/health', headers: { Authorization: `Bearer ${token(undefined, 'another-secret-that-is-long-enough-0123456789')}` } }, authorizationFailed('Failed to decode JWT with provided key')],
-    ['/deliberate/observables', { method: 'POST', path: '/deliberate/observables', headers: { Authorization: `Bearer ${token()}`, ...json }, body: JSON.stringify(DEMO_OBSERVABLES) }, { data: {} }],
+    ['/deliberate/observables', { method: 'POST', path: '/deliberate/observables', headers: { Authorization: `Bearer ${token()}`, ...json }, body: JSON.stringify(DEMO_OBSERVABLES) }, undefined],
     ['/watchdog', { method: 'GET', path: '/watchdog', headers: { 'Health-Check': 'lambda 1' } }, { data: 'lambda 1' }],
     ['/version', { method: 'POST', path: '/version' }, { version: '1.0.0' }],
     ['an unknown route', { method: 'GET', path: '/nowhere' }, { errors: [{ type: 'fatal', code: 'not found', message: 'Unknown route: GET /nowhere' }] }]
