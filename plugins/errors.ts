@@ -1,7 +1,7 @@
 // The one place where failures become Threat Response's envelope. Relay-level failures answer
 // HTTP 200 with an `errors` list (that is how Threat Response shows a module's error to the
 // analyst); unknown routes answer 404; only a bug would answer 500.
-import type { FastifyError } from 'fastify'
+import type { FastifyError, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import { RelayError } from '../lib/relay-error.js'
 
@@ -36,11 +36,22 @@ function requestFailure (error: FastifyError, limits: { maxBodyBytes: number }):
   return undefined
 }
 
+/**
+ * Fastify answers an oversized body with `Connection: close`, and Node then closes the socket while
+ * the client may still be sending: the client sees EPIPE or a reset instead of the answer. Without
+ * that header the connection stays open and Node reads the rest of the body into the void (the
+ * server's request time-out still bounds a client that never stops).
+ */
+function keepReading (reply: FastifyReply): void {
+  reply.removeHeader('connection')
+}
+
 export default fp(async function errors (fastify) {
   const limits = { maxBodyBytes: fastify.config.MAX_BODY_BYTES }
 
   fastify.setErrorHandler(function renderError (error: FastifyError, request, reply) {
     const relayError = error instanceof RelayError ? error : requestFailure(error, limits)
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') keepReading(reply)
     if (relayError !== undefined) {
       request.log.info({ code: relayError.code, reason: relayError.message }, 'answered with an error')
       return reply.code(200).send({ errors: [relayError.toEnvelope()] })
