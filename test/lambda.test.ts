@@ -7,6 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-
 import type { FastifyInstance } from 'fastify'
 import { createHandler, handler as defaultHandler, type ProxyEvent, type RelayHandler } from '../lambda.js'
 import { DEMO_OBSERVABLES } from '../simulator/dataset.js'
+import { checkCut, cutWarning, MAX, OBSERVABLES, records } from './answer-size.js'
 import { authorizationFailed, bearer, buildRelay, C1FAPP_KEY, SECRET_KEY, token } from './helper.js'
 
 interface Call {
@@ -152,6 +153,21 @@ t.test('every relay route answers through both event formats exactly as through 
   const keys = simulator.requests.map(request => JSON.parse(request.body).key)
   t.ok(keys.length >= 3 * (1 + DEMO_OBSERVABLES.length), 'every invocation asked the simulator')
   t.ok(keys.every(key => key === C1FAPP_KEY), "with the key of the token's claim")
+})
+
+t.test('ANSWER_MAX_BYTES holds through the Lambda handler as through the server', async t => {
+  const { app, simulator, handler } = await setup(t, { ANSWER_MAX_BYTES: String(MAX) })
+  simulator.script('*', { body: records() })
+  const call: Call = { method: 'POST', path: '/observe/observables', headers: { Authorization: `Bearer ${token()}`, ...json }, body: JSON.stringify(OBSERVABLES) }
+  for (const event of [httpApiEvent(call), restApiEvent(call)]) {
+    const response = await handler(event, context)
+    t.ok(Buffer.byteLength(response.body) <= MAX, `${Buffer.byteLength(response.body)} bytes`)
+    const body = JSON.parse(response.body)
+    const kept = body.data.sightings.count / OBSERVABLES.length
+    t.strictSame(body.errors, [cutWarning(kept)])
+    checkCut(t, body, kept)
+  }
+  t.strictSame(await viaLambda(handler, httpApiEvent(call)), await viaServer(app, call), 'the same cut as the server\'s')
 })
 
 t.test('a base64-encoded request body (API Gateway encodes some) is read like a plain one', async t => {
