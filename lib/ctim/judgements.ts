@@ -82,7 +82,7 @@ function compare (a: Judged, b: Judged): number {
   return a.judgement.disposition - b.judgement.disposition ||
     (a.reportime < b.reportime ? 1 : a.reportime > b.reportime ? -1 : 0) ||
     CONFIDENCE_RANK[a.judgement.confidence] - CONFIDENCE_RANK[b.judgement.confidence] ||
-    (a.feed < b.feed ? -1 : a.feed > b.feed ? 1 : 0)
+    (a.feed < b.feed ? -1 : 1) // one judgement per feed: labels never tie
 }
 
 /**
