@@ -87,7 +87,8 @@ export function observeAnswer (observables: Observable[], outcomes: Array<unknow
   if (failed) return { answer: { errors: uniqueErrors(failures) } }
   const { limit, maxBytes } = options
   const full = envelope(observeBundle(read, limit, options), failures)
-  const bound = read.reduce((sum, answer) => sum + recordBound(answer, limit), bytes(full.errors ?? []))
+  // the envelope and the lists' own keys: under a kilobyte
+  const bound = read.reduce((sum, answer) => sum + recordBound(answer, limit), 1000 + bytes(full.errors ?? []))
   if (bound <= maxBytes || bytes(full) <= maxBytes) return { answer: full }
 
   // The most sightings per observable that fit, found by halving; at least one each.

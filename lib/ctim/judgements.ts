@@ -80,7 +80,7 @@ function judgement (observable: Observable, record: C1fAppRecord, { disposition,
 
 function compare (a: Judged, b: Judged): number {
   return a.judgement.disposition - b.judgement.disposition ||
-    (a.reportime < b.reportime ? 1 : a.reportime > b.reportime ? -1 : 0) ||
+    Number(a.reportime < b.reportime) - Number(a.reportime > b.reportime) ||
     CONFIDENCE_RANK[a.judgement.confidence] - CONFIDENCE_RANK[b.judgement.confidence] ||
     (a.feed < b.feed ? -1 : 1) // one judgement per feed: labels never tie
 }
