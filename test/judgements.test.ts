@@ -29,35 +29,24 @@ const summary = ({ disposition, disposition_name: name, severity, confidence, re
 
 const CONFIDENCES: Array<[number | string, string]> = [[95, 'High'], [50, 'Medium'], [10, 'Low'], ['n/a', 'Unknown']]
 
-t.test('the disposition table: threat feeds by confidence', async t => {
-  const expected = {
-    High: { disposition: 2, name: 'Malicious', severity: 'High' },
-    Medium: { disposition: 3, name: 'Suspicious', severity: 'Medium' },
-    Low: { disposition: 5, name: 'Unknown', severity: 'Low' },
-    Unknown: { disposition: 5, name: 'Unknown', severity: 'Unknown' }
-  } as const
-  for (const assessment of ['phishing', 'malware', 'botnet', 'fastflux', 'exploit', 'c2', 'Phishing', 'C2']) {
-    for (const [value, confidence] of CONFIDENCES) {
-      t.strictSame(judgementsOf([record('Feed', '2026-11-01', value, [assessment])]).map(summary), [{
-        ...expected[confidence as keyof typeof expected], confidence, reason: `${assessment} in feed Feed (last reported 2026-11-01)`
-      }], `${assessment}, confidence ${confidence}`)
-    }
-  }
-})
+const MALICIOUS = { disposition: 2, name: 'Malicious', severity: 'High' }
+const SUSPICIOUS = { disposition: 3, name: 'Suspicious', severity: 'Medium' }
+const UNKNOWN_LOW = { disposition: 5, name: 'Unknown', severity: 'Low' }
+const UNKNOWN = { disposition: 5, name: 'Unknown', severity: 'Unknown' }
+/** Contract §3.1's table: the assessments of a row, and the outcome at High, Medium, Low and Unknown confidence. */
+const TABLE: Array<[Array<string | undefined>, Array<typeof MALICIOUS>]> = [
+  [['phishing', 'malware', 'botnet', 'fastflux', 'exploit', 'c2', 'Phishing', 'C2'], [MALICIOUS, SUSPICIOUS, UNKNOWN_LOW, UNKNOWN]],
+  [['Spam', 'scanner', 'suspicious', 'none', 'phishing-kit', undefined], [SUSPICIOUS, SUSPICIOUS, UNKNOWN_LOW, UNKNOWN]]
+]
 
-t.test('the disposition table: every other assessment, and none, by confidence', async t => {
-  const expected = {
-    High: { disposition: 3, name: 'Suspicious', severity: 'Medium' },
-    Medium: { disposition: 3, name: 'Suspicious', severity: 'Medium' },
-    Low: { disposition: 5, name: 'Unknown', severity: 'Low' },
-    Unknown: { disposition: 5, name: 'Unknown', severity: 'Unknown' }
-  } as const
-  for (const assessment of ['Spam', 'scanner', 'suspicious', 'none', 'phishing-kit', undefined]) {
-    for (const [value, confidence] of CONFIDENCES) {
-      const reason = assessment === undefined ? 'listed in feed Feed (last reported 2026-11-01)' : `${assessment} in feed Feed (last reported 2026-11-01)`
-      t.strictSame(judgementsOf([record('Feed', '2026-11-01', value, assessment === undefined ? undefined : [assessment])]).map(summary), [{
-        ...expected[confidence as keyof typeof expected], confidence, reason
-      }], `${String(assessment)}, confidence ${confidence}`)
+t.test('the disposition table, row by row and column by column', async t => {
+  for (const [assessments, outcomes] of TABLE) {
+    for (const assessment of assessments) {
+      for (const [i, [value, confidence]] of CONFIDENCES.entries()) {
+        const reason = `${assessment ?? 'listed'} in feed Feed (last reported 2026-11-01)`
+        t.strictSame(judgementsOf([record('Feed', '2026-11-01', value, assessment === undefined ? undefined : [assessment])]).map(summary),
+          [{ ...outcomes[i], confidence, reason }], `${String(assessment)}, confidence ${confidence}`)
+      }
     }
   }
 })
