@@ -70,7 +70,9 @@ export async function timeSplit ({ env, authorization, observable, answer }: Spl
   const limit = Number(env.CTR_ENTITIES_LIMIT)
   const records = JSON.parse(answer) as unknown[]
   const parse = time(() => JSON.parse(answer))
-  const map = time(() => observeAnswer([observable], [records], limit))
+  // The route's options: the call's time, and the defaults of JUDGEMENT_VALID_DAYS and ANSWER_MAX_BYTES.
+  const options = { limit, now: Date.now(), validDays: 7, maxBytes: 5000000 }
+  const map = time(() => observeAnswer([observable], [records], options))
 
   const relay = Fastify({ logger: false })
   await relay.register(app, { env })
@@ -88,7 +90,7 @@ export async function timeSplit ({ env, authorization, observable, answer }: Spl
     })
     const body = response.json() as { data?: { sightings?: { count: number } }, errors?: unknown }
     if (serialize === undefined || body.errors !== undefined) throw new Error(`W5's in-process call failed: ${response.body.slice(0, 300)}`)
-    const mapped = observeAnswer([observable], [records], limit)
+    const mapped = observeAnswer([observable], [records], options).answer
     const write = serialize
     return {
       parse,

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'connection error'
   | 'key error'
   | 'health check failed'
+  | 'too many entities'
 
 export const ERROR_TYPES = ['fatal', 'warning'] as const
 export type ErrorType = typeof ERROR_TYPES[number]

@@ -55,6 +55,16 @@ function notFound (request: FastifyRequest, reply: FastifyReply) {
   })
 }
 
+/**
+ * Fastify answers an oversized body with `Connection: close`, and Node then closes the socket while
+ * the client may still be sending: the client sees EPIPE or a reset instead of the answer. Without
+ * that header the connection stays open and Node reads the rest of the body into the void (the
+ * server's request time-out still bounds a client that never stops).
+ */
+function keepReading (reply: FastifyReply): void {
+  reply.removeHeader('connection')
+}
+
 export default fp(async function errors (fastify) {
   const limits = { maxBodyBytes: fastify.config.MAX_BODY_BYTES }
 
@@ -62,6 +72,7 @@ export default fp(async function errors (fastify) {
     const relayError = error instanceof RelayError
       ? error
       : requestFailure(error, { ...limits, routeBodyLimit: request.routeOptions.bodyLimit })
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') keepReading(reply)
     if (relayError !== undefined) {
       const level = DEPLOYMENT_PROBLEMS.has(relayError.code) ? 'warn' : 'info'
       request.log[level]({ code: relayError.code, reason: relayError.message }, 'answered with an error')

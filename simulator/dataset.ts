@@ -68,6 +68,14 @@ const ALEXA: Feed = {
   source: id => `http://s3.amazonaws.com/alexa-static/top-1m.csv.zip#${id}`
 }
 
+// A scanner list with low confidence: listed, but the relay's verdict is Unknown (contract §3.1).
+const SCANNERS: Feed = {
+  label: 'Blocklist Scanners',
+  assessment: 'scanner',
+  confidence: [5, 25],
+  source: id => `https://lists.blocklist.example/ssh.txt#${id}`
+}
+
 const PHISH_DOMAIN = 'paypal-account-verify.example'
 const PHISH_HOST = `login.${PHISH_DOMAIN}`
 const PHISH_URL = `http://${PHISH_HOST}/signin/index.php`
@@ -85,11 +93,15 @@ const MALWARE_IP_URL = `http://${MALWARE_IP}/bins/mozi.m`
 const PHISH_IP = '203.0.113.7'
 const SPAM_IP = '203.0.113.99'
 const BROKEN_DOMAIN = 'broken-records.example'
+const SCANNER_IP = '198.51.100.200'
 
 export const DEMO_OBSERVABLES: Array<{ type: 'domain' | 'ip' | 'url', value: string }> = [
   { type: 'domain', value: PHISH_DOMAIN },
   { type: 'ip', value: PHISH_IP },
-  { type: 'url', value: PHISH_URL }
+  { type: 'url', value: PHISH_URL },
+  // the demo's three kinds of verdict: the three above are Malicious, these Suspicious and Unknown
+  { type: 'domain', value: SPAM_DOMAIN },
+  { type: 'ip', value: SCANNER_IP }
 ]
 
 // One observable value and what its records may say about it. `domains` and `ips` are the pools
@@ -272,6 +284,17 @@ const SUBJECTS: Subject[] = [
     ips: ['203.0.113.150'],
     addresses: [`http://${BROKEN_DOMAIN}/verify/`],
     feeds: [[OPENPHISH, 5]]
+  },
+  {
+    type: 'ip',
+    value: SCANNER_IP,
+    description: 'SSH scanner',
+    country: 'BR',
+    asn: ['64505', 'EXAMPLE-ISP-G'],
+    domains: [''],
+    ips: [SCANNER_IP],
+    addresses: [`http://${SCANNER_IP}/`],
+    feeds: [[SCANNERS, 9]]
   }
 ]
 

@@ -33,6 +33,8 @@ t.test('defaults', async t => {
     MAX_OBSERVABLES: 500,
     MAX_VALUE_LENGTH: 4096,
     MAX_BODY_BYTES: 1048576,
+    JUDGEMENT_VALID_DAYS: 7,
+    ANSWER_MAX_BYTES: 5000000,
     MAX_EVENT_LOOP_DELAY_MS: 1000,
     MAX_RSS_BYTES: 0,
     REQUEST_TIMEOUT_MS: 10000,
@@ -114,11 +116,15 @@ t.test('bad configuration names the variable and the rule, never the value', asy
     ['C1FAPP_TIMEOUT_MS', '50'], ['C1FAPP_TIMEOUT_MS', '1e9'], ['C1FAPP_CONCURRENCY', '0'], ['MAX_OBSERVABLES', '-1'],
     ['MAX_VALUE_LENGTH', '2'], ['MAX_BODY_BYTES', '10'], ['PORT', '70000'], ['JWKS_HOSTS', 'a.example, b.example'], ['JWKS_HOSTS', 'https://a.example'], ['JWKS_HOSTS', 'a.example/jwks'],
     ['JWKS_HOSTS', 'a.example:port'], ['JWKS_TIMEOUT_MS', '10'], ['JWKS_CACHE_TTL_MS', '0'],
+    ['JUDGEMENT_VALID_DAYS', '0'], ['JUDGEMENT_VALID_DAYS', '366'], ['JUDGEMENT_VALID_DAYS', '1.5'], ['ANSWER_MAX_BYTES', '9999'], ['ANSWER_MAX_BYTES', '5e6'],
     ['JWKS_ALLOW_HTTP', 'maybe'], ['C1FAPP_TIMEOUT_MS', '2500.7'], ['PORT', '80.0'], ['CACHE_TTL_S', '1e3'], ['RELAY_PUBLIC_URL', 'relay.example'], ['C1FAPP_API_URL', 'not a url'], ['HOST', ' ']
   ]) {
     const error = fails({ ...secret, [name]: value })
     t.ok(error, `${name}=${value}`)
   }
+  t.throws(() => readConfig({ ...secret, JUDGEMENT_VALID_DAYS: '0' }), { message: 'Invalid configuration: JUDGEMENT_VALID_DAYS is invalid: it must be days a judgement and its verdict stay valid from the call (1–365)' })
+  t.throws(() => readConfig({ ...secret, ANSWER_MAX_BYTES: '100' }), { message: 'Invalid configuration: ANSWER_MAX_BYTES is invalid: it must be bytes of one observe answer at most; past it each observable keeps fewer sightings (10000–268435456)' })
+  t.match(readConfig({ ...secret, JUDGEMENT_VALID_DAYS: '30', ANSWER_MAX_BYTES: '6000000' }).config, { JUDGEMENT_VALID_DAYS: 30, ANSWER_MAX_BYTES: 6000000 })
   t.throws(() => readConfig({ ...secret, C1FAPP_CONCURRENCY: '0' }), { message: /^Invalid configuration: C1FAPP_CONCURRENCY is invalid: it must be C1fApp requests in flight at once for one call \(1–64\)$/ })
 })
 

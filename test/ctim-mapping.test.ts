@@ -6,6 +6,7 @@ import { RELATION_ORIGIN } from '../lib/ctim/relations.js'
 import { CTIM_SCHEMA_VERSION, ObserveBundleSchema, type Sighting } from '../lib/ctim/schemas.js'
 import type { Observable } from '../lib/observables.js'
 
+const JUDGING = { now: Date.UTC(2026, 10, 30), validDays: 7 }
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
 
 function record (fields: Record<string, unknown> = {}): Record<string, unknown> {
@@ -32,7 +33,7 @@ const ip: Observable = { type: 'ip', value: '13.107.42.13' }
 const url: Observable = { type: 'url', value: 'https://onedrive.live.com/?authkey=%21AG7' }
 
 function only (observable: Observable, records: unknown[], limit = 100) {
-  const mapped = mapObserveBundle([{ observable, records }], limit)
+  const mapped = mapObserveBundle([{ observable, records }], limit, JUDGING)
   t.ok(Value.Check(ObserveBundleSchema, mapped.bundle), 'the bundle matches the answer schema')
   return mapped
 }
@@ -42,12 +43,15 @@ function sightingOf (observable: Observable, fields: Record<string, unknown> = {
   return bundle.sightings!.docs[0]
 }
 
-t.test('a record maps to one sighting, one indicator and one relationship, exactly', async t => {
+t.test('a record maps to one sighting, indicator, judgement and verdict and their two relationships, exactly', async t => {
   const { bundle, warnings } = only(domain, [record()])
   t.same(warnings, [])
   const sighting = bundle.sightings!.docs[0]
   const indicator = bundle.indicators!.docs[0]
-  const relationship = bundle.relationships!.docs[0]
+  const judgement = bundle.judgements!.docs[0]
+  const [relationship, element] = bundle.relationships!.docs
+  t.match(judgement.id, new RegExp(`^transient:judgement-${UUID}$`))
+  t.match(element.id, new RegExp(`^transient:relationship-${UUID}$`))
   t.match(sighting.id, new RegExp(`^transient:sighting-${UUID}$`))
   t.match(relationship.id, new RegExp(`^transient:relationship-${UUID}$`))
   t.equal(indicator.id, indicatorId('Phishtank'))
@@ -87,14 +91,51 @@ t.test('a record maps to one sighting, one indicator and one relationship, exact
         valid_time: {}
       }]
     },
-    relationships: {
+    judgements: {
       count: 1,
+      docs: [{
+        id: judgement.id,
+        type: 'judgement',
+        schema_version: CTIM_SCHEMA_VERSION,
+        observable: domain,
+        disposition: 2,
+        disposition_name: 'Malicious',
+        severity: 'High',
+        confidence: 'High',
+        priority: 85,
+        source: 'C1fApp',
+        tlp: 'white',
+        reason: 'phishing in feed Phishtank (last reported 2020-04-12)',
+        valid_time: { start_time: '2026-11-30T00:00:00.000Z', end_time: '2026-12-07T00:00:00.000Z' },
+        source_uri: 'http://www.phishtank.com/phish_detail.php?phish_id=6200'
+      }]
+    },
+    verdicts: {
+      count: 1,
+      docs: [{
+        type: 'verdict',
+        observable: domain,
+        disposition: 2,
+        disposition_name: 'Malicious',
+        valid_time: { start_time: '2026-11-30T00:00:00.000Z', end_time: '2026-12-07T00:00:00.000Z' },
+        judgement_id: judgement.id
+      }]
+    },
+    relationships: {
+      count: 2,
       docs: [{
         id: relationship.id,
         type: 'relationship',
         schema_version: CTIM_SCHEMA_VERSION,
         relationship_type: 'member-of',
         source_ref: sighting.id,
+        target_ref: indicator.id
+      }, {
+        id: element.id,
+        type: 'relationship',
+        schema_version: CTIM_SCHEMA_VERSION,
+        relationship_type: 'element-of',
+        source_ref: judgement.id,
         target_ref: indicator.id
       }]
     }
@@ -149,7 +190,8 @@ t.test('records sort newest first (stable) and the entity limit keeps the newest
   const two = only(domain, records, 2).bundle
   t.equal(two.sightings!.count, 2)
   t.strictSame(two.indicators!.docs.map(i => i.short_description), ['B', 'D'], 'only the feeds of kept records')
-  t.equal(two.relationships!.count, 2)
+  t.equal(two.relationships!.count, 4, 'a member-of per sighting, an element-of per judgement')
+  t.strictSame(two.judgements!.docs.map(j => j.reason), ['phishing in feed B (last reported 2020-03-01)', 'phishing in feed D (last reported 2020-03-01)'], 'judgements of kept records only')
 })
 
 t.test('one indicator per feed, from its newest record, with a stable id; one relationship per sighting', async t => {
@@ -167,7 +209,7 @@ t.test('one indicator per feed, from its newest record, with a stable id; one re
   t.equal(indicatorId('Phishtank'), indicatorId('Phishtank'), 'same feed, same id')
   t.not(indicatorId('Phishtank'), indicatorId('OpenPhish'))
   const byId = new Map(bundle.sightings!.docs.map(s => [s.id, s]))
-  for (const relationship of bundle.relationships!.docs) {
+  for (const relationship of bundle.relationships!.docs.filter(r => r.relationship_type === 'member-of')) {
     const sighting = byId.get(relationship.source_ref)!
     t.ok(sighting, 'points at a sighting of the answer')
     byId.delete(relationship.source_ref)
@@ -182,11 +224,11 @@ t.test('a feed seen by several observables gives one indicator, from its newest 
   const { bundle } = mapObserveBundle([
     { observable: domain, records: [record({ reportime: ['2020-01-01'], confidence: [10] })] },
     { observable: ip, records: [record({ reportime: ['2020-05-01'], confidence: [90] }), record({ reportime: ['2020-05-01'], confidence: [50] })] }
-  ], 100)
+  ], 100, JUDGING)
   t.equal(bundle.sightings!.count, 3)
   t.equal(bundle.indicators!.count, 1)
   t.equal(bundle.indicators!.docs[0].confidence, 'High')
-  t.equal(bundle.relationships!.count, 3)
+  t.equal(bundle.relationships!.count, 5, 'three member-of, two element-of (one judgement per observable)')
 })
 
 t.test('unusable records are skipped with one warning per observable', async t => {

@@ -39,8 +39,11 @@ function checkBundle (body: any, requested: { type: string, value: string }, rec
   }
   const sightings: any[] = body.data.sightings?.docs ?? []
   const indicators: any[] = body.data.indicators?.docs ?? []
-  const relationships: any[] = body.data.relationships?.docs ?? []
-  for (const list of ['sightings', 'indicators', 'relationships']) {
+  const judgements: any[] = body.data.judgements?.docs ?? []
+  const verdicts: any[] = body.data.verdicts?.docs ?? []
+  const relationships: any[] = (body.data.relationships?.docs ?? []).filter((doc: any) => doc.relationship_type === 'member-of')
+  const elements: any[] = (body.data.relationships?.docs ?? []).filter((doc: any) => doc.relationship_type === 'element-of')
+  for (const list of ['sightings', 'indicators', 'judgements', 'verdicts', 'relationships']) {
     if (body.data[list] !== undefined && body.data[list].count !== body.data[list].docs.length) throw new Error(`${list}: count is not the number of docs`)
   }
   if (sightings.length > Math.min(records, limit)) throw new Error(`${sightings.length} sightings of ${records} records (limit ${limit})`)
@@ -53,6 +56,13 @@ function checkBundle (body: any, requested: { type: string, value: string }, rec
   for (const doc of relationships) {
     if (!sightingIds.has(doc.source_ref) || !indicatorIds.has(doc.target_ref)) throw new Error(`a dangling relationship: ${JSON.stringify(doc)}`)
   }
+  // contract §3.1: a judgement per judged feed, an element-of relationship each, one verdict from the first
+  const judgementIds = new Set(judgements.map(doc => doc.id))
+  if (judgements.length > indicators.length || elements.length !== judgements.length) throw new Error('not one element-of relationship per judgement')
+  for (const doc of elements) {
+    if (!judgementIds.has(doc.source_ref) || !indicatorIds.has(doc.target_ref)) throw new Error(`a dangling relationship: ${JSON.stringify(doc)}`)
+  }
+  if (verdicts.length !== Math.min(judgements.length, 1) || (verdicts.length === 1 && verdicts[0].judgement_id !== judgements[0].id)) throw new Error('not one verdict from the first judgement')
   for (const doc of sightings) {
     if (JSON.stringify(doc.observables) !== JSON.stringify([requested])) throw new Error(`a sighting of something else: ${JSON.stringify(doc.observables)}`)
     if (!/^\d{4}-\d{2}-\d{2}T00:00:00\.000Z$/.test(doc.observed_time.start_time) || Number.isNaN(Date.parse(doc.observed_time.start_time))) throw new Error(`not a time: ${doc.observed_time.start_time}`)

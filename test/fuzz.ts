@@ -20,7 +20,7 @@ export function fuzzParameters (runs: number): fc.Parameters<unknown> {
 
 export const ERROR_CODES: ErrorCode[] = [
   'invalid argument', 'authorization error', 'unauthorized', 'forbidden', 'not found',
-  'too many requests', 'unknown', 'connection error', 'key error', 'health check failed'
+  'too many requests', 'unknown', 'connection error', 'key error', 'health check failed', 'too many entities'
 ]
 
 /** Text an attacker or a broken peer could send: any code point, lone surrogates, controls, combining marks. */

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-
 import type { FastifyInstance } from 'fastify'
 import { createHandler, handler as defaultHandler, type ProxyEvent, type RelayHandler } from '../lambda.js'
 import { DEMO_OBSERVABLES } from '../simulator/dataset.js'
+import { checkCut, cutWarning, MAX, OBSERVABLES, records } from './answer-size.js'
 import { authorizationFailed, bearer, buildRelay, C1FAPP_KEY, SECRET_KEY, token } from './helper.js'
 
 interface Call {
@@ -97,9 +98,11 @@ const context: Context = {
   succeed: () => {}
 }
 
-// Sightings and relationships get fresh ids in every answer; indicators keep theirs.
+// Sightings, judgements and relationships get fresh ids in every answer, indicators keep theirs;
+// judgements and verdicts are valid from the time of their call.
 function masked (body: string): unknown {
-  return JSON.parse(body.replace(/transient:(sighting|relationship)-[0-9a-f-]{36}/g, 'transient:$1-<uuid>'))
+  return JSON.parse(body.replace(/transient:(sighting|judgement|relationship)-[0-9a-f-]{36}/g, 'transient:$1-<uuid>')
+    .replace(/"valid_time":\{"start_time":"[^"]+","end_time":"[^"]+"\}/g, '"valid_time":"<from the call on>"'))
 }
 
 interface Answer { status: number, type: string | undefined, body: unknown }
@@ -131,7 +134,7 @@ t.test('every relay route answers through both event formats exactly as through 
     ['/observe/observables', { method: 'POST', path: '/observe/observables', headers: { Authorization: `Bearer ${token()}`, ...json }, body: JSON.stringify(DEMO_OBSERVABLES) }, undefined],
     ['no Authorization header', { method: 'POST', path: '/observe/observables', headers: json, body: JSON.stringify(DEMO_OBSERVABLES) }, authorizationFailed('Authorization header is missing')],
     ['a token signed with another secret', { method: 'POST', path: '/health', headers: { Authorization: `Bearer ${token(undefined, 'another-secret-that-is-long-enough-0123456789')}` } }, authorizationFailed('Failed to decode JWT with provided key')],
-    ['/deliberate/observables', { method: 'POST', path: '/deliberate/observables', headers: { Authorization: `Bearer ${token()}`, ...json }, body: JSON.stringify(DEMO_OBSERVABLES) }, { data: {} }],
+    ['/deliberate/observables', { method: 'POST', path: '/deliberate/observables', headers: { Authorization: `Bearer ${token()}`, ...json }, body: JSON.stringify(DEMO_OBSERVABLES) }, undefined],
     ['/watchdog', { method: 'GET', path: '/watchdog', headers: { 'Health-Check': 'lambda 1' } }, { data: 'lambda 1' }],
     ['/version', { method: 'POST', path: '/version' }, { version: '1.0.0' }],
     ['an unknown route', { method: 'GET', path: '/nowhere' }, { errors: [{ type: 'fatal', code: 'not found', message: 'Unknown route: GET /nowhere' }] }]
@@ -150,6 +153,21 @@ t.test('every relay route answers through both event formats exactly as through 
   const keys = simulator.requests.map(request => JSON.parse(request.body).key)
   t.ok(keys.length >= 3 * (1 + DEMO_OBSERVABLES.length), 'every invocation asked the simulator')
   t.ok(keys.every(key => key === C1FAPP_KEY), "with the key of the token's claim")
+})
+
+t.test('ANSWER_MAX_BYTES holds through the Lambda handler as through the server', async t => {
+  const { app, simulator, handler } = await setup(t, { ANSWER_MAX_BYTES: String(MAX) })
+  simulator.script('*', { body: records() })
+  const call: Call = { method: 'POST', path: '/observe/observables', headers: { Authorization: `Bearer ${token()}`, ...json }, body: JSON.stringify(OBSERVABLES) }
+  for (const event of [httpApiEvent(call), restApiEvent(call)]) {
+    const response = await handler(event, context)
+    t.ok(Buffer.byteLength(response.body) <= MAX, `${Buffer.byteLength(response.body)} bytes`)
+    const body = JSON.parse(response.body)
+    const kept = body.data.sightings.count / OBSERVABLES.length
+    t.strictSame(body.errors, [cutWarning(kept)])
+    checkCut(t, body, kept)
+  }
+  t.strictSame(await viaLambda(handler, httpApiEvent(call)), await viaServer(app, call), 'the same cut as the server\'s')
 })
 
 t.test('a base64-encoded request body (API Gateway encodes some) is read like a plain one', async t => {

@@ -48,9 +48,16 @@ t.test('C1fApp is asked exactly as the contract says, once per observable', asyn
 t.test('a scripted answer maps to the exact CTIM answer', async t => {
   const { app, simulator } = await buildRelay(t)
   simulator.script('phish.example', { body: [record()] })
+  const before = Date.now()
   const body = observeBody(t, await post(app, '/observe/observables', [{ type: 'domain', value: 'phish.example' }]), 'observe-one-record')
+  const after = Date.now()
   const sighting = body.data.sightings.docs[0]
-  const relationship = body.data.relationships.docs[0]
+  const judgement = body.data.judgements.docs[0]
+  const [relationship, element] = body.data.relationships.docs
+  const validTime = judgement.valid_time
+  const start = Date.parse(validTime.start_time)
+  t.ok(start >= before && start <= after, 'valid from the time of the call')
+  t.equal(Date.parse(validTime.end_time) - start, 7 * 24 * 3600 * 1000, 'for JUDGEMENT_VALID_DAYS, 7 by default')
   t.match(sighting.id, new RegExp(`^transient:sighting-${UUID}$`))
   t.match(relationship.id, new RegExp(`^transient:relationship-${UUID}$`))
   const observable = { type: 'domain', value: 'phish.example' }
@@ -90,14 +97,44 @@ t.test('a scripted answer maps to the exact CTIM answer', async t => {
           valid_time: {}
         }]
       },
-      relationships: {
+      judgements: {
         count: 1,
+        docs: [{
+          id: judgement.id,
+          type: 'judgement',
+          schema_version: CTIM_SCHEMA_VERSION,
+          observable,
+          disposition: 3,
+          disposition_name: 'Suspicious',
+          severity: 'Medium',
+          confidence: 'Medium',
+          priority: 85,
+          source: 'C1fApp',
+          source_uri: 'http://www.phishtank.com/phish_detail.php?phish_id=1',
+          tlp: 'white',
+          reason: 'phishing in feed Phishtank (last reported 2026-10-01)',
+          valid_time: validTime
+        }]
+      },
+      verdicts: {
+        count: 1,
+        docs: [{ type: 'verdict', observable, disposition: 3, disposition_name: 'Suspicious', valid_time: validTime, judgement_id: judgement.id }]
+      },
+      relationships: {
+        count: 2,
         docs: [{
           id: relationship.id,
           type: 'relationship',
           schema_version: CTIM_SCHEMA_VERSION,
           relationship_type: 'member-of',
           source_ref: sighting.id,
+          target_ref: indicatorId('Phishtank')
+        }, {
+          id: element.id,
+          type: 'relationship',
+          schema_version: CTIM_SCHEMA_VERSION,
+          relationship_type: 'element-of',
+          source_ref: judgement.id,
           target_ref: indicatorId('Phishtank')
         }]
       }
@@ -121,7 +158,7 @@ t.test('the bundled data set: every demo observable answers conformant CTIM', as
   t.notOk('errors' in body)
   const expected = DEMO_OBSERVABLES.reduce((sum, { value }) => sum + Math.min(dataset.get(value.toLowerCase())!.length, 100), 0)
   t.equal(body.data.sightings.count, expected, 'one sighting per record, at most 100 per observable')
-  t.equal(body.data.relationships.count, expected)
+  t.equal(body.data.relationships.count, expected + body.data.judgements.count, 'a member-of per sighting, an element-of per judgement')
   const feeds = new Set(body.data.indicators.docs.map((i: { short_description: string }) => i.short_description))
   t.equal(feeds.size, body.data.indicators.count, 'one indicator per feed')
   for (const { value } of DEMO_OBSERVABLES) {
@@ -138,7 +175,9 @@ t.test('CTR_ENTITIES_LIMIT caps the entities of each type per observable', async
   const body = observeBody(t, await post(app, '/observe/observables', [{ type: 'domain', value: 'a.example' }, { type: 'ip', value: '192.0.2.1' }]), 'observe-limit')
   t.equal(body.data.sightings.count, 4)
   t.strictSame(body.data.indicators.docs.map((i: { title: string }) => i.title), ['Feed: Feed 5', 'Feed: Feed 4'])
-  t.equal(body.data.relationships.count, 4)
+  t.equal(body.data.judgements.count, 4, 'a judgement per kept feed of each observable')
+  t.equal(body.data.verdicts.count, 2)
+  t.equal(body.data.relationships.count, 8, 'a member-of per sighting, an element-of per judgement')
 })
 
 t.test('unsupported types are skipped without a query; (type, value) pairs once; a value once', async t => {

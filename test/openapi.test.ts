@@ -36,7 +36,7 @@ t.test('the CTIM model and the envelope are named components, and the routes ref
   const { app } = await buildRelay(t)
   const spec = (await app.inject({ method: 'GET', url: '/documentation/json' })).json()
   const names = ['EnvelopeError', 'Observable', 'ObservedRelation', 'Sighting', 'Indicator', 'Relationship',
-    'ObserveBundle', 'ObserveBundleEnvelope']
+    'Judgement', 'Verdict', 'ValidTime', 'ObserveBundle', 'ObserveBundleEnvelope', 'DeliberateBundle', 'DeliberateBundleEnvelope']
   t.strictSame(Object.keys(spec.components.schemas).sort(), [...names].sort(), 'no def-N and no unnamed component')
   const text = JSON.stringify(spec)
   for (const name of names) {
@@ -45,5 +45,7 @@ t.test('the CTIM model and the envelope are named components, and the routes ref
   }
   t.strictSame(spec.paths['/observe/observables'].post.responses[200].content['application/json'].schema,
     { $ref: '#/components/schemas/ObserveBundleEnvelope' })
+  t.strictSame(spec.paths['/deliberate/observables'].post.responses[200].content['application/json'].schema,
+    { $ref: '#/components/schemas/DeliberateBundleEnvelope' })
   t.strictSame(spec.components.schemas.Sighting.properties.observables.items, { $ref: '#/components/schemas/Observable' })
 })

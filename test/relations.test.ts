@@ -7,6 +7,8 @@ import { mapObserveBundle } from '../lib/ctim/bundle.js'
 import { urlHost } from '../lib/ctim/relations.js'
 import type { Observable } from '../lib/observables.js'
 
+const JUDGING = { now: Date.UTC(2026, 10, 30), validDays: 7 }
+
 function record (fields: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     feed_label: ['Phishtank'],
@@ -23,7 +25,7 @@ function record (fields: Record<string, unknown> = {}): Record<string, unknown> 
 
 /** [source type, source value, relation, related type, related value] of the one sighting */
 function relations (observable: Observable, fields: Record<string, unknown>): string[][] {
-  const { bundle } = mapObserveBundle([{ observable, records: [record(fields)] }], 100)
+  const { bundle } = mapObserveBundle([{ observable, records: [record(fields)] }], 100, JUDGING)
   return bundle.sightings!.docs[0].relations.map(r => [r.source.type, r.source.value, r.relation, r.related.type, r.related.value])
 }
 
@@ -127,7 +129,7 @@ t.test(`a record's relations use its first ${MAX_RECORD_IPS} distinct IPs and ${
   t.strictSame(readRecord(record({ domain: 'lone.example' }))!.domains, ['lone.example'], 'a lone value is read as a list of one')
 
   const observable: Observable = { type: 'domain', value: 'd0.example' }
-  const { bundle, warnings } = mapObserveBundle([{ observable, records: [record({ ip_address: ips, domain: domains, address: ['http://d0.example/'] })] }], 100)
+  const { bundle, warnings } = mapObserveBundle([{ observable, records: [record({ ip_address: ips, domain: domains, address: ['http://d0.example/'] })] }], 100, JUDGING)
   t.strictSame(bundle.sightings!.docs[0].relations.map(r => [r.source.value, r.relation, r.related.value]), [
     ['http://d0.example/', 'Contains', 'd0.example'],
     ...ips.slice(0, 100).map(ip => ['d0.example', 'Resolved_To', ip])
@@ -150,7 +152,7 @@ t.test('the warning counts what the observable\'s relations would have used, in 
     { observable: { type: 'url', value: 'http://d0.example/' }, records: [record({ ip_address: ips(102), domain: domains(130) }), record({ address: ['not a url'], ip_address: ips(200) })] },
     { observable: { type: 'url', value: 'mailto:x@d0.example' }, records: [record({ ip_address: ips(101), domain: domains(130) })] },
     { observable: { type: 'domain', value: 'd0.example' }, records: [record({ domain: domains(150), ip_address: ips(100) })] }
-  ], 2)
+  ], 2, JUDGING)
   const rule = ': a record\'s relations use at most its first 100 distinct IPs and 100 distinct domains.'
   t.strictSame(warnings.map(w => w.message), [
     `Left out 1 domain of C1fApp records for ip "192.0.2.1"${rule}`,
@@ -161,7 +163,7 @@ t.test('the warning counts what the observable\'s relations would have used, in 
 
 t.test('dates: the century rule of leap years', async t => {
   const dates = ['1900-02-29', '2000-02-29', '2024-02-29', '2023-02-29']
-  const { bundle, warnings } = mapObserveBundle([{ observable: { type: 'domain', value: 'a.example' }, records: dates.map(date => record({ reportime: [date] })) }], 100)
+  const { bundle, warnings } = mapObserveBundle([{ observable: { type: 'domain', value: 'a.example' }, records: dates.map(date => record({ reportime: [date] })) }], 100, JUDGING)
   t.strictSame(bundle.sightings!.docs.map(s => s.observed_time.start_time), ['2024-02-29T00:00:00.000Z', '2000-02-29T00:00:00.000Z'])
   t.strictSame(warnings.map(w => w.message), ['Skipped 2 of 4 C1fApp records for domain "a.example": each record needs a reportime date (YYYY-MM-DD) and a non-empty feed_label.'])
 })

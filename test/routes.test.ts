@@ -12,9 +12,6 @@ function invalid (what: string) {
 t.test('the routes without C1fApp', async t => {
   const { app, simulator } = await buildRelay(t)
   const body = [{ type: 'domain', value: 'phish.example' }]
-  const deliberate = (await post(app, '/deliberate/observables', body)).json()
-  t.strictSame(deliberate, { data: {} })
-  saveAnswer('deliberate', 'deliberate', deliberate)
   const refer = (await post(app, '/refer/observables', body)).json()
   t.strictSame(refer, { data: [] })
   saveAnswer('refer', 'refer', refer)

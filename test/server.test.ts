@@ -52,7 +52,8 @@ t.test('the demo starts the simulator and the relay, and its curl lines answer r
   })).json() as any
   t.ok(answer.data.sightings.count > 0, 'sightings')
   t.ok(answer.data.indicators.count > 0, 'indicators')
-  t.equal(answer.data.relationships.count, answer.data.sightings.count, 'relationships')
+  t.equal(answer.data.relationships.count, answer.data.sightings.count + answer.data.judgements.count, 'relationships')
+  t.strictSame(answer.data.verdicts.docs.map((verdict: { disposition_name: string }) => verdict.disposition_name), ['Malicious', 'Malicious', 'Malicious', 'Suspicious', 'Unknown'], 'the three kinds of verdict')
   t.notOk(answer.errors)
   child.kill('SIGINT')
   t.equal(await exitCode(child), 0)

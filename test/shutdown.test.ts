@@ -83,7 +83,7 @@ t.test('SIGTERM: the call in flight finishes with its data, new calls are refuse
 
   const answer = await inFlight
   t.equal('status' in answer && answer.status, 200)
-  t.match('body' in answer && answer.body, { data: { sightings: { count: 1 }, indicators: { count: 1 }, relationships: { count: 1 } } }, 'with its data')
+  t.match('body' in answer && answer.body, { data: { sightings: { count: 1 }, indicators: { count: 1 }, judgements: { count: 1 }, verdicts: { count: 1 }, relationships: { count: 2 } } }, 'with its data')
   t.equal(await exitCode(relay.child), 0)
   t.equal(simulator.requests.length, 1, 'the refused call asked C1fApp nothing')
 })

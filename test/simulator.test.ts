@@ -59,9 +59,9 @@ t.test('the data set', async t => {
     t.ok(Date.now() - Date.parse(latest) < 90 * DAY)
   })
 
-  t.test('has a few hundred records over about fifteen lowercased values', async t => {
+  t.test('has a few hundred records over about sixteen lowercased values', async t => {
     t.ok(records.length >= 250 && records.length <= 350, `${records.length} records`)
-    t.equal(dataset.size, 15)
+    t.equal(dataset.size, 16)
     for (const key of dataset.keys()) t.equal(key, key.toLowerCase())
   })
 
@@ -96,7 +96,7 @@ t.test('the data set', async t => {
     t.ok(records.some(record => record.asn[0] === '-' && record.asn_desc[0] === '-'), 'unknown asn')
     t.ok(records.some(record => record.asn[0] !== '-'), 'known asn')
     const assessments = new Set(records.map(record => record.assessment[0]))
-    t.same([...assessments].sort(), ['Spam', 'botnet', 'malware', 'phishing', 'whitelist'])
+    t.same([...assessments].sort(), ['Spam', 'botnet', 'malware', 'phishing', 'scanner', 'whitelist'])
     const feeds = new Set(records.map(record => record.feed_label[0]).filter(label => label !== ''))
     t.ok(feeds.size >= 6, `${feeds.size} feeds`)
     t.ok(feeds.has('Alexa Top Sites'))

@@ -84,10 +84,49 @@ export const RelationshipSchema = Type.Object({
   id: Type.String({ pattern: '^transient:relationship-' }),
   type: Type.Literal('relationship'),
   schema_version: Type.Literal(CTIM_SCHEMA_VERSION),
-  relationship_type: Type.Literal('member-of'),
+  /** a sighting is a member of its feed's indicator, a judgement an element of it */
+  relationship_type: StringEnum(['member-of', 'element-of'] as const),
   source_ref: Type.String(),
   target_ref: Type.String()
 }, { title: 'Relationship', additionalProperties: false })
+
+export const SEVERITIES = ['High', 'Medium', 'Low', 'Unknown'] as const
+
+export const ValidTimeSchema = Type.Object({
+  start_time: Type.String(),
+  end_time: Type.String()
+}, { title: 'ValidTime', additionalProperties: false })
+
+// CTIM's dispositions this relay gives: 2 Malicious, 3 Suspicious, 5 Unknown (an enum, as StringEnum says why).
+const DispositionSchema = Type.Unsafe<2 | 3 | 5>({ [Kind]: 'IntegerEnum', type: 'integer', enum: [2, 3, 5] })
+TypeRegistry.Set<{ enum: number[] }>('IntegerEnum', (schema, value) => typeof value === 'number' && schema.enum.includes(value))
+const DispositionNameSchema = StringEnum(['Malicious', 'Suspicious', 'Unknown'] as const)
+
+export const JudgementSchema = Type.Object({
+  id: Type.String({ pattern: '^transient:judgement-' }),
+  type: Type.Literal('judgement'),
+  schema_version: Type.Literal(CTIM_SCHEMA_VERSION),
+  observable: ObservableSchema,
+  disposition: DispositionSchema,
+  disposition_name: DispositionNameSchema,
+  severity: StringEnum(SEVERITIES),
+  confidence: ConfidenceSchema,
+  priority: Type.Integer(),
+  source: Type.String(),
+  source_uri: Type.Optional(Type.String()),
+  tlp: Type.Literal('white'),
+  reason: Type.String(),
+  valid_time: ValidTimeSchema
+}, { title: 'Judgement', additionalProperties: false })
+
+export const VerdictSchema = Type.Object({
+  type: Type.Literal('verdict'),
+  observable: ObservableSchema,
+  disposition: DispositionSchema,
+  disposition_name: DispositionNameSchema,
+  valid_time: ValidTimeSchema,
+  judgement_id: Type.Optional(Type.String({ pattern: '^transient:judgement-' }))
+}, { title: 'Verdict', additionalProperties: false })
 
 function List<T extends TSchema> (doc: T) {
   return Type.Object({ count: Type.Integer({ minimum: 1 }), docs: Type.Array(doc) }, { additionalProperties: false })
@@ -97,8 +136,15 @@ function List<T extends TSchema> (doc: T) {
 export const ObserveBundleSchema = Type.Object({
   sightings: Type.Optional(List(SightingSchema)),
   indicators: Type.Optional(List(IndicatorSchema)),
+  judgements: Type.Optional(List(JudgementSchema)),
+  verdicts: Type.Optional(List(VerdictSchema)),
   relationships: Type.Optional(List(RelationshipSchema))
 }, { title: 'ObserveBundle', additionalProperties: false })
+
+/** Deliberate answers verdicts only; nothing found is `{}`. */
+export const DeliberateBundleSchema = Type.Object({
+  verdicts: Type.Optional(List(VerdictSchema))
+}, { title: 'DeliberateBundle', additionalProperties: false })
 
 export type Sighting = Static<typeof SightingSchema>
 export type Indicator = Static<typeof IndicatorSchema>
@@ -106,3 +152,8 @@ export type Relationship = Static<typeof RelationshipSchema>
 export type ObservedRelation = Static<typeof ObservedRelationSchema>
 export type CtimObservable = Static<typeof ObservableSchema>
 export type ObserveBundle = Static<typeof ObserveBundleSchema>
+export type DeliberateBundle = Static<typeof DeliberateBundleSchema>
+export type Judgement = Static<typeof JudgementSchema>
+export type Verdict = Static<typeof VerdictSchema>
+export type ValidTime = Static<typeof ValidTimeSchema>
+export type Severity = typeof SEVERITIES[number]

@@ -1,21 +1,29 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from '@sinclair/typebox'
-import { Envelope } from '../../lib/ctim/schemas.js'
-import { observablesBody } from '../../lib/observables.js'
+import { deliberateAnswer } from '../../lib/answer.js'
+import { DeliberateBundleSchema, Envelope } from '../../lib/ctim/schemas.js'
+import { observablesBody, observablesToQuery } from '../../lib/observables.js'
 import { BEARER } from '../../lib/routes.js'
 
 const deliberate: FastifyPluginAsyncTypebox = async function deliberate (fastify) {
   fastify.post('/observables', {
     schema: {
-      summary: 'Verdicts of the observables: none yet',
+      summary: 'C1fApp verdicts of the observables',
+      description: 'The same lookups as observe (through the same cache), answered with one verdict per observable ' +
+        "that a feed judged: its worst judgement's disposition. domain, ip and url observables are looked up; other types are skipped.",
       tags: ['relay'],
       security: BEARER,
       body: observablesBody(fastify.config),
-      response: { 200: Envelope(Type.Object({}, { additionalProperties: false })) }
+      response: { 200: Envelope(DeliberateBundleSchema) }
     },
     onRequest: fastify.authenticate
-  }, async function deliberateObservables () {
-    return { data: {} }
+  }, async function deliberateObservables (request) {
+    const observables = observablesToQuery(request.body)
+    const outcomes = await fastify.c1fapp.lookupEach(request.c1fappKey, observables, request.log)
+    return deliberateAnswer(observables, outcomes, {
+      limit: request.entitiesLimit,
+      now: Date.now(),
+      validDays: fastify.config.JUDGEMENT_VALID_DAYS
+    })
   })
 }
 

@@ -7,8 +7,9 @@ import { BEARER } from '../../lib/routes.js'
 const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
   fastify.post('/observables', {
     schema: {
-      summary: 'C1fApp sightings, indicators and relationships of the observables',
-      description: 'domain, ip and url observables are looked up; other types are skipped.',
+      summary: 'C1fApp sightings, indicators, judgements, verdicts and relationships of the observables',
+      description: 'domain, ip and url observables are looked up; other types are skipped. ' +
+        'An answer that would pass ANSWER_MAX_BYTES keeps fewer sightings per observable and says so in a warning.',
       tags: ['relay'],
       security: BEARER,
       body: observablesBody(fastify.config),
@@ -18,7 +19,14 @@ const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
   }, async function observeObservables (request) {
     const observables = observablesToQuery(request.body)
     const outcomes = await fastify.c1fapp.lookupEach(request.c1fappKey, observables, request.log)
-    return observeAnswer(observables, outcomes, request.entitiesLimit)
+    const { answer, keptPerObservable } = observeAnswer(observables, outcomes, {
+      limit: request.entitiesLimit,
+      now: Date.now(),
+      validDays: fastify.config.JUDGEMENT_VALID_DAYS,
+      maxBytes: fastify.config.ANSWER_MAX_BYTES
+    })
+    if (keptPerObservable !== undefined) request.answerCut = { keptPerObservable }
+    return answer
   })
 }
 
