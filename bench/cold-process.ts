@@ -1,7 +1,7 @@
 // COLD: a fresh node process that imports the built Lambda handler (BENCH_HANDLER, a file URL) and
 // answers its first observe call, as a new Lambda instance does. Prints its timings as one JSON
 // line: milliseconds since the process started (node's own start-up included), to the handler
-// imported and to the first answer.
+// imported and to the first answer, and the process's CPU time by then.
 import { performance } from 'node:perf_hooks'
 
 interface Handler { handler: (event: unknown, context: unknown) => Promise<{ statusCode: number, body: string }> }
@@ -22,5 +22,6 @@ const answer = await handler({
 }, {})
 const answered = performance.now()
 const sightings = (JSON.parse(answer.body) as { data?: { sightings?: { count: number } } }).data?.sightings?.count ?? 0
-console.log(JSON.stringify({ startMs: started, importedMs: imported, answeredMs: answered, status: answer.statusCode, sightings }))
+const { user, system } = process.cpuUsage()
+console.log(JSON.stringify({ startMs: started, importedMs: imported, answeredMs: answered, cpuMs: (user + system) / 1000, status: answer.statusCode, sightings }))
 process.exit(0)
