@@ -95,7 +95,11 @@ export default fp(async function c1fapp (fastify) {
         if (size > maxBytes) refuse()
         else chunks.push(chunk)
       })
-      request.once('end', () => resolve({ status, body: Buffer.concat(chunks, size).toString() }))
+      request.once('end', () => {
+        // as got's promise API does: frees the request (and its listener on the deadline's signal) now
+        request.destroy()
+        resolve({ status, body: Buffer.concat(chunks, size).toString() })
+      })
       request.once('error', reject)
     })
   }
