@@ -124,8 +124,7 @@ export default fp(async function c1fapp (fastify) {
         if (!retry || !RETRY_STATUSES.has(response.status)) break
       } catch (error) {
         if (error === TOO_LARGE) throw answerTooLarge(maxBytes)
-        const code = (error as { code?: string }).code ?? ''
-        if (signal.aborted || !retry || !RETRY_ERRORS.has(code)) {
+        if (signal.aborted || !retry || !RETRY_ERRORS.has(String((error as { code?: string }).code))) {
           const failure = signal.aborted
             ? deadlineError(config.C1FAPP_DEADLINE_MS)
             : transportError(error as { code?: string, message: string }, config.C1FAPP_TIMEOUT_MS)
