@@ -10,6 +10,12 @@ export interface ProfileSplit {
   idleMs: number
   mappingMs: number
   serialisingMs: number
+  /** V8's collector on the main thread */
+  gcMs: number
+  /** got: building, sending and reading the C1fApp requests (the sockets' own work included) */
+  gotMs: number
+  /** lib/c1fapp-answer.ts's readAnswer: JSON.parse of C1fApp's answers and their checks */
+  parseMs: number
 }
 
 type Frame = Runtime.CallFrame
@@ -31,7 +37,7 @@ export function splitProfile (profile: Profiler.Profile): ProfileSplit {
   const nodes = new Map(profile.nodes.map(node => [node.id, node]))
   const parents = new Map<number, number>()
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id)
-  const split: ProfileSplit = { totalMs: 0, idleMs: 0, mappingMs: 0, serialisingMs: 0 }
+  const split: ProfileSplit = { totalMs: 0, idleMs: 0, mappingMs: 0, serialisingMs: 0, gcMs: 0, gotMs: 0, parseMs: 0 }
   const deltas = profile.timeDeltas ?? []
   for (const [i, sample] of (profile.samples ?? []).entries()) {
     const ms = (deltas[i] ?? 0) / 1000
@@ -39,8 +45,11 @@ export function splitProfile (profile: Profiler.Profile): ProfileSplit {
     for (let id: number | undefined = sample; id !== undefined; id = parents.get(id)) stack.push((nodes.get(id) as Profiler.ProfileNode).callFrame)
     split.totalMs += ms
     if (stack[0].functionName === '(idle)') split.idleMs += ms
+    else if (stack[0].functionName === '(garbage collector)') split.gcMs += ms
+    else if (stack.some(frame => frame.functionName === 'readAnswer')) split.parseMs += ms
     else if (stack.some(isMapping)) split.mappingMs += ms
     else if (isSerialising(stack)) split.serialisingMs += ms
+    else if (stack.some(frame => frame.url.includes('/node_modules/got/'))) split.gotMs += ms
   }
   return split
 }

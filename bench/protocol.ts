@@ -23,6 +23,8 @@ export interface RelayStats {
   calls: number
   /** answers that carry an `errors` list (Threat Response's errors come with HTTP 200) */
   errorAnswers: number
+  /** milliseconds of V8's garbage-collection pauses so far (PerformanceObserver's gc entries) */
+  gcMs: number
 }
 
 export interface RelayReady { port: number }

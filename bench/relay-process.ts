@@ -2,6 +2,7 @@
 // process, configured by its environment. On the same Fastify instance, before it listens, the
 // benchmark adds the ceiling route (W1's answer bytes from memory) and two counters.
 import type { AddressInfo } from 'node:net'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { start } from '../server.js'
 import { serve } from './ipc.js'
 import { startProfile, type ProfileSplit } from './profile.js'
@@ -9,7 +10,8 @@ import { LIMIT_PATH, type RelayReady, type RelayRequest, type RelayStats } from 
 
 let limitBody = Buffer.alloc(0)
 let stopProfile: (() => Promise<ProfileSplit>) | undefined
-const stats: RelayStats = { calls: 0, errorAnswers: 0 }
+const stats: RelayStats = { calls: 0, errorAnswers: 0, gcMs: 0 }
+new PerformanceObserver(list => { for (const entry of list.getEntries()) stats.gcMs += entry.duration }).observe({ entryTypes: ['gc'] })
 
 const relay = await start(process.env, undefined, server => {
   server.server.on('request', () => { stats.calls++ })

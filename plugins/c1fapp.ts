@@ -4,9 +4,10 @@
 import { createHash } from 'node:crypto'
 import http from 'node:http'
 import https from 'node:https'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
-import got from 'got'
+import got, { Options, type Request } from 'got'
 import pLimit from 'p-limit'
 import { answerTooLarge, deadlineError, readAnswer, transportError } from '../lib/c1fapp-answer.js'
 import { CircuitBreaker } from '../lib/circuit-breaker.js'
@@ -35,6 +36,16 @@ export interface C1fAppClient {
 /** The first retry waits about this long, each further one twice as long (with jitter). */
 export const RETRY_BASE_MS = 200
 
+const RETRY_STATUSES = new Set([500, 502, 503, 504, 521, 522, 524])
+const RETRY_ERRORS = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH', 'EAI_AGAIN'])
+/**
+ * got(url, options, defaults): the third argument, which got's own pagination uses, starts from
+ * an Options instance as it is instead of merging every option again; got's types leave it out.
+ */
+const requestWith = got as unknown as (url: undefined, options: { body: string, signal: AbortSignal }, defaults: Options) => Request
+/** send's rejection for an answer past C1FAPP_MAX_ANSWER_BYTES */
+const TOO_LARGE = new Error('too large')
+
 /** Caches and breakers know a user by a hash of the key, never the key itself. */
 function keyId (key: string): string {
   return createHash('sha256').update(key).digest('base64url')
@@ -49,24 +60,53 @@ export default fp(async function c1fapp (fastify) {
     http: new http.Agent({ keepAlive: true, maxSockets: config.C1FAPP_MAX_SOCKETS }),
     https: new https.Agent({ keepAlive: true, maxSockets: config.C1FAPP_MAX_SOCKETS })
   }
-  const client = got.extend({
+  // Every request's options, built and checked once: a request adds only its body and signal.
+  // The stream API, read by hand: no per-request progress listener, and a body past
+  // C1FAPP_MAX_ANSWER_BYTES is refused on its content-length or while it arrives, never buffered.
+  // Retries are this plugin's own (got's are off), so each waits within the call's deadline.
+  const options = new Options(config.C1FAPP_API_URL, {
+    method: 'POST',
+    isStream: true,
     agent,
     timeout: { request: config.C1FAPP_TIMEOUT_MS },
     // A followed redirect would carry the user's key to another host.
     followRedirect: false,
     throwHttpErrors: false,
-    headers: { 'user-agent': 'c1fapp-relay (Cisco Threat Response relay)' },
-    // A C1fApp query only reads, so a POST is safe to repeat; 4xx and 429 are never repeated
-    // (429 would spend more of the quota).
-    retry: {
-      limit: config.C1FAPP_RETRIES,
-      methods: ['POST'],
-      statusCodes: [500, 502, 503, 504, 521, 522, 524],
-      errorCodes: ['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH', 'EAI_AGAIN']
-    }
+    retry: { limit: 0 },
+    headers: { 'user-agent': 'c1fapp-relay (Cisco Threat Response relay)', 'content-type': 'application/json' }
   })
+  const maxBytes = config.C1FAPP_MAX_ANSWER_BYTES
   const breaker = new CircuitBreaker(config.C1FAPP_BREAKER_FAILURES, config.C1FAPP_BREAKER_COOLDOWN_S * 1000,
     error => fastify.log.warn({ code: error.code, cooldownS: config.C1FAPP_BREAKER_COOLDOWN_S }, 'circuit breaker opened: one key\'s C1fApp requests pause'))
+
+  /** One POST: its status and body text; rejects with got's error, or TOO_LARGE. */
+  function send (body: string, signal: AbortSignal): Promise<{ status: number, body: string }> {
+    return new Promise((resolve, reject) => {
+      const request = requestWith(undefined, { body, signal }, options)
+      const chunks: Buffer[] = []
+      let size = 0
+      let status = 0
+      const refuse = (): void => {
+        request.destroy()
+        reject(TOO_LARGE)
+      }
+      request.once('response', (response: { statusCode: number, headers: Record<string, string | undefined> }) => {
+        status = response.statusCode
+        if (Number(response.headers['content-length']) > maxBytes) refuse()
+      })
+      request.on('data', (chunk: Buffer) => {
+        size += chunk.length
+        if (size > maxBytes) refuse()
+        else chunks.push(chunk)
+      })
+      request.once('end', () => {
+        // as got's promise API does: frees the request (and its listener on the deadline's signal) now
+        request.destroy()
+        resolve({ status, body: Buffer.concat(chunks, size).toString() })
+      })
+      request.once('error', reject)
+    })
+  }
 
   /** C1fApp's answer for the value: its records, and the body they were read from. */
   async function ask ({ key, value, deadline }: Query): Promise<{ records: unknown[], body: string }> {
@@ -76,40 +116,31 @@ export default fp(async function c1fapp (fastify) {
     const remaining = deadline - Date.now()
     if (remaining <= 0) throw deadlineError(config.C1FAPP_DEADLINE_MS)
     const signal = AbortSignal.timeout(remaining)
-    let tooLarge = false
-    const request = client.post(config.C1FAPP_API_URL, {
-      json: { key, format: 'json', backend: 'es', request: value },
-      responseType: 'text',
-      signal,
-      retry: {
-        // Full jitter, and never a wait that would end past the deadline.
-        calculateDelay: ({ computedValue, attemptCount }) => {
-          if (computedValue === 0) return 0
-          const delay = RETRY_BASE_MS * 2 ** (attemptCount - 1) * (0.5 + Math.random() / 2)
-          return Date.now() + delay < deadline ? delay : 0
+    const body = JSON.stringify({ key, format: 'json', backend: 'es', request: value })
+    let response
+    for (let attempt = 1; ; attempt++) {
+      // A C1fApp query only reads, so a POST is safe to repeat; 4xx and 429 are never repeated
+      // (429 would spend more of the quota). Full jitter, and never a wait that would end past the deadline.
+      const delay = RETRY_BASE_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)
+      const retry = attempt <= config.C1FAPP_RETRIES && Date.now() + delay < deadline
+      try {
+        response = await send(body, signal)
+        if (!retry || !RETRY_STATUSES.has(response.status)) break
+      } catch (error) {
+        if (error === TOO_LARGE) throw answerTooLarge(maxBytes)
+        if (signal.aborted || !retry || !RETRY_ERRORS.has(String((error as { code?: string }).code))) {
+          const failure = signal.aborted
+            ? deadlineError(config.C1FAPP_DEADLINE_MS)
+            : transportError(error as { code?: string, message: string }, config.C1FAPP_TIMEOUT_MS)
+          breaker.failure(id, failure, Date.now())
+          throw failure
         }
       }
-    })
-    request.on('downloadProgress', ({ transferred }) => {
-      if (transferred > config.C1FAPP_MAX_ANSWER_BYTES) {
-        tooLarge = true
-        request.cancel()
-      }
-    })
-    let response
-    try {
-      response = await request
-    } catch (error) {
-      if (tooLarge) throw answerTooLarge(config.C1FAPP_MAX_ANSWER_BYTES)
-      const failure = signal.aborted
-        ? deadlineError(config.C1FAPP_DEADLINE_MS)
-        : transportError(error as { code?: string, message: string }, config.C1FAPP_TIMEOUT_MS)
-      breaker.failure(id, failure, Date.now())
-      throw failure
+      await sleep(delay)
     }
-    const trouble = response.statusCode === 429 || response.statusCode >= 500
+    const trouble = response.status === 429 || response.status >= 500
     try {
-      const records = readAnswer(response.statusCode, response.body, key)
+      const records = readAnswer(response.status, response.body, key)
       breaker.success(id)
       return { records, body: response.body }
     } catch (error) {

@@ -1,9 +1,14 @@
 // `npm run build:lambda`: the relay as AWS Lambda runs it, in lambda-package/ (what `sam build`
 // hands to `sam deploy`): dist/ from a fresh tsc build, package.json, and the production
 // dependencies the lock file pins, installed with `npm ci --omit=dev --ignore-scripts`. The
-// Dockerfile's runtime stage holds the same three things. Not a single-file bundle: autoload reads
-// plugins/ and routes/ from dist/ at run time, and swagger-ui serves files from its own package.
+// Dockerfile's runtime stage holds the same three things. Then dist/lambda.js, the handler, is
+// replaced by one esbuild bundle of the relay, for the cold start: a new Lambda instance reads one
+// file instead of resolving and compiling some 400 modules, and the bundle builds the relay and
+// waits for its ready() at the top level, in Lambda's init phase. autoload's directory reading is
+// replaced in the bundle by static imports of plugins/ and routes/; swagger-ui stays in
+// node_modules/, whose files it serves.
 import { execFile } from 'node:child_process'
+import { build, type Plugin } from 'esbuild'
 import { existsSync } from 'node:fs'
 import { cp, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
@@ -78,6 +83,91 @@ export async function buildProductionPackage (target: string): Promise<PackageRe
   }
 }
 
+/** The files autoload would find under `dir` (the project's TypeScript), with the route prefix of each. */
+async function pluginFiles (dir: string): Promise<Array<{ file: string, prefix: string }>> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  return entries
+    .filter(entry => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts'))
+    .map(entry => {
+      const file = path.join(entry.parentPath, entry.name)
+      const folder = path.relative(dir, entry.parentPath).split(path.sep).join('/')
+      return { file, prefix: folder === '' ? '' : `/${folder}` }
+    })
+    .sort((a, b) => a.file.localeCompare(b.file))
+}
+
+/**
+ * @fastify/autoload for the bundle: the same registrations (each plugin after the plugins it
+ * depends on, each file under a subfolder with that folder as its prefix, autoload's `options`
+ * passed to each), from imports fixed at build time.
+ */
+const staticAutoload: Plugin = {
+  name: 'static-autoload',
+  setup (esbuild) {
+    esbuild.onResolve({ filter: /^@fastify\/autoload$/ }, () => ({ path: 'autoload', namespace: 'static-autoload' }))
+    esbuild.onLoad({ filter: /.*/, namespace: 'static-autoload' }, async () => {
+      const lines: string[] = []
+      const folders: string[] = []
+      for (const folder of ['plugins', 'routes']) {
+        const files = await pluginFiles(path.join(root, folder))
+        const entries = files.map(({ file, prefix }) => {
+          lines.push(`import * as m${lines.length} from ${JSON.stringify(file)}`)
+          return `{ plugin: m${lines.length - 1}.default, prefix: ${JSON.stringify(prefix)} }`
+        })
+        folders.push(`${JSON.stringify(folder)}: [${entries.join(', ')}]`)
+      }
+      return {
+        resolveDir: root,
+        loader: 'js',
+        contents: `${lines.join('\n')}
+const folders = { ${folders.join(', ')} }
+export default async function autoload (fastify, { dir, options = {} }) {
+  const entries = folders[dir.split(/[\\/]/).pop()]
+  const byName = new Map(entries.map(entry => [entry.plugin[Symbol.for('plugin-meta')]?.name ?? entry, entry]))
+  const registered = new Set()
+  const register = entry => {
+    if (registered.has(entry)) return
+    registered.add(entry)
+    for (const name of entry.plugin[Symbol.for('plugin-meta')]?.dependencies ?? []) if (byName.has(name)) register(byName.get(name))
+    fastify.register(entry.plugin, entry.prefix === '' ? { ...options } : { ...options, prefix: entry.prefix })
+  }
+  for (const entry of entries) register(entry)
+}
+autoload[Symbol.for('skip-override')] = true
+`
+      }
+    })
+  }
+}
+
+/** Bundles the Lambda handler into `outfile` (an ES module); packages it cannot carry stay imports from node_modules/. */
+export async function bundleLambda (outfile: string): Promise<void> {
+  await build({
+    stdin: {
+      // Lambda runs a module's top level in its init phase, before the first event: the relay is
+      // built and ready there. Bad configuration is kept for each invocation to report, as lambda.ts does.
+      contents: `import { handler } from './lambda.ts'
+await handler.server().catch(() => undefined)
+export { handler }
+`,
+      resolveDir: root,
+      loader: 'ts',
+      sourcefile: 'lambda-init.ts'
+    },
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // swagger-ui serves the files of its own package folder
+    external: ['@fastify/swagger-ui'],
+    // the CommonJS packages inside call require() for Node's own modules
+    banner: { js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);" },
+    plugins: [staticAutoload],
+    logLevel: 'warning'
+  })
+}
+
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`
 
 export function describe (report: PackageReport): string {
@@ -88,5 +178,9 @@ export function describe (report: PackageReport): string {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(describe(await buildProductionPackage(path.join(root, 'lambda-package'))))
+  const target = path.join(root, 'lambda-package')
+  const report = await buildProductionPackage(target)
+  await bundleLambda(path.join(target, 'dist', 'lambda.js'))
+  console.log(describe(report))
+  console.log(`dist/lambda.js: the handler, bundled (${mb((await stat(path.join(target, 'dist', 'lambda.js'))).size)})`)
 }

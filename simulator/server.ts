@@ -15,6 +15,7 @@ export interface ScriptedAnswer {
   delayMs?: number // wait before sending anything
   drop?: 'before-headers' | 'mid-body' // destroy the socket: at once, or after sending headers and part of the body
   trickleMs?: number // send the body in small chunks with this pause between them
+  chunked?: boolean // no content-length: the body is sent chunked, its size unknown until it ends
 }
 
 export interface SimulatorRequest { method: string, url: string, headers: IncomingHttpHeaders, body: string }
@@ -85,7 +86,7 @@ async function send (res: ServerResponse, answer: Answer, script: ScriptedAnswer
     return
   }
   const body = Buffer.from(answer.body)
-  res.writeHead(answer.status, { 'content-length': String(body.length), ...answer.headers })
+  res.writeHead(answer.status, script.chunked === true ? { ...answer.headers } : { 'content-length': String(body.length), ...answer.headers })
   res.flushHeaders()
   const sent = script.drop === 'mid-body' ? body.subarray(0, Math.floor(body.length / 2)) : body
   const trickleMs = script.trickleMs ?? 0

@@ -3,13 +3,13 @@
 // outside the project (so nothing can be found in the project's node_modules). The server starts
 // there and answers, the Dockerfile's HEALTHCHECK passes against it, it stops on SIGTERM with exit
 // 0, and dist/lambda.js answers API Gateway events. Needs the npm registry; takes a while.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { buildProductionPackage, cleanEnv } from '../scripts/build-lambda.js'
+import { buildProductionPackage, bundleLambda, cleanEnv } from '../scripts/build-lambda.js'
 import { SECRET_KEY } from './helper.js'
 import { exitCode, waitForOutput } from './processes.js'
 
@@ -75,7 +75,8 @@ t.test("the image's CMD (node with npm start's options, dist/server.js) answers,
   t.equal(await healthCheck(port), 1, 'HEALTHCHECK: unhealthy once the server is gone')
 })
 
-t.test('dist/lambda.js answers API Gateway events from the production install alone', async t => {
+/** Imports `handler` from the file in a fresh node process in the install, and asks it three events. */
+async function lambdaAnswers (t: Test, file: string): Promise<void> {
   const event = (method: string, rawPath: string, headers: Record<string, string> = {}) => ({
     version: '2.0',
     routeKey: `${method} ${rawPath}`,
@@ -85,15 +86,24 @@ t.test('dist/lambda.js answers API Gateway events from the production install al
     requestContext: { http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'test' }, requestId: 'r1', stage: '$default' },
     isBase64Encoded: false
   })
-  const events = [event('POST', '/version'), event('GET', '/watchdog', { 'health-check': 'lambda' }), event('GET', '/documentation/static/favicon-32x32.png')]
-  const script = `const { handler } = await import(${JSON.stringify(pathToFileURL(path.join(dir, 'dist', 'lambda.js')).href)})
+  const events = [event('POST', '/version'), event('GET', '/watchdog', { 'health-check': 'lambda' }), event('GET', '/documentation/static/favicon-32x32.png'),
+    event('POST', '/observe/observables')]
+  const script = `const { handler } = await import(${JSON.stringify(pathToFileURL(path.join(dir, file)).href)})
 for (const event of ${JSON.stringify(events)}) console.log(JSON.stringify(await handler(event, {})))`
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, env: cleanEnv({ SECRET_KEY, LOG_LEVEL: 'silent' }) })
   child.stdin.end()
   const output = await waitForOutput(child, /$^/)
   t.equal(await exitCode(child), 0, 'exit 0')
-  const [version, watchdog, icon] = output.trim().split('\n').map(line => JSON.parse(line))
+  const [version, watchdog, icon, observe] = output.trim().split('\n').map(line => JSON.parse(line))
   t.match(version, { statusCode: 200, body: JSON.stringify({ version: '1.0.0' }) })
   t.match(watchdog, { statusCode: 200, body: JSON.stringify({ data: 'lambda' }) })
   t.match(icon, { statusCode: 200, isBase64Encoded: true, headers: { 'content-type': 'image/png' } })
+  t.match(observe, { statusCode: 200, body: /"Authorization failed: Authorization header is missing"/ }, 'a route of a routes/ subfolder, under its prefix')
+}
+
+t.test('dist/lambda.js answers API Gateway events from the production install alone', t => lambdaAnswers(t, 'dist/lambda.js'))
+
+t.test("npm run build:lambda's bundled handler answers them too, swagger-ui's files read from node_modules", async t => {
+  await bundleLambda(path.join(dir, 'dist', 'lambda-bundle.js'))
+  await lambdaAnswers(t, 'dist/lambda-bundle.js')
 })

@@ -69,6 +69,15 @@ t.test('an answer larger than C1FAPP_MAX_ANSWER_BYTES is refused, not buffered',
   t.strictSame(body.errors, [{ type: 'fatal', code: 'unknown', message: "C1fApp's answer is larger than 4096 bytes (C1FAPP_MAX_ANSWER_BYTES); it was not read" }])
 })
 
+t.test('an answer without a content-length is cut off once it passes C1FAPP_MAX_ANSWER_BYTES', async t => {
+  const { app, simulator } = await buildRelay(t, { C1FAPP_MAX_ANSWER_BYTES: '4096' })
+  simulator.script('big.example', { body: Array.from({ length: 200 }, () => record()), chunked: true })
+  simulator.script('small.example', { body: [record()], chunked: true })
+  const body = (await post(app, '/observe/observables', [...observe('big.example'), ...observe('small.example')])).json()
+  t.equal(body.data.sightings.count, 1, 'the other observable, also sent chunked, is answered')
+  t.strictSame(body.errors, [{ type: 'fatal', code: 'unknown', message: "C1fApp's answer is larger than 4096 bytes (C1FAPP_MAX_ANSWER_BYTES); it was not read" }])
+})
+
 t.test('circuit breaker: repeated trouble pauses one key, not the others', async t => {
   const { app, simulator } = await buildRelay(t, { C1FAPP_BREAKER_FAILURES: '2', C1FAPP_BREAKER_COOLDOWN_S: '1' })
   simulator.script('*', { status: 429, body: 'Too Many Requests' })

@@ -1,0 +1,62 @@
+// FLOOR: the least the relay's work can cost in Node on this machine, for the bench only. A bare
+// node:http server that, per call, reads the observables, makes the same upstream POSTs (one per
+// distinct value, concurrently) over a keep-alive node:http agent, JSON.parses the answers, runs the
+// project's own mapping (lib/answer.ts's observeAnswer) and JSON.stringifies the answer. No
+// Fastify, no got, no JWT check, no validation, no cache: what is left is what any relay must do.
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { PerformanceObserver } from 'node:perf_hooks'
+import { observeAnswer } from '../lib/answer.js'
+import type { Observable } from '../lib/observables.js'
+import { serve } from './ipc.js'
+import type { RelayReady, RelayRequest, RelayStats } from './protocol.js'
+
+const upstream = new URL(process.env.C1FAPP_API_URL as string)
+const key = process.env.FLOOR_C1FAPP_KEY as string
+const limit = Number(process.env.CTR_ENTITIES_LIMIT ?? 100)
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
+const stats: RelayStats = { calls: 0, errorAnswers: 0, gcMs: 0 }
+new PerformanceObserver(list => { for (const entry of list.getEntries()) stats.gcMs += entry.duration }).observe({ entryTypes: ['gc'] })
+
+function read (stream: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+    stream.once('end', () => resolve(Buffer.concat(chunks).toString()))
+    stream.once('error', reject)
+  })
+}
+
+function ask (value: string): Promise<unknown[]> {
+  const body = JSON.stringify({ key, format: 'json', backend: 'es', request: value })
+  return new Promise((resolve, reject) => {
+    const request = http.request(upstream, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+    }, response => { read(response).then(text => resolve(JSON.parse(text) as unknown[]), reject) })
+    request.once('error', reject)
+    request.end(body)
+  })
+}
+
+const server = http.createServer((request, response) => {
+  stats.calls++
+  read(request)
+    .then(async text => {
+      const observables = JSON.parse(text) as Observable[]
+      const records = await Promise.all(observables.map(({ value }) => ask(value)))
+      const answer = JSON.stringify(observeAnswer(observables, records, { limit, now: Date.now(), validDays: 7, maxBytes: 5000000 }).answer)
+      response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) })
+      response.end(answer)
+    })
+    .catch((error: Error) => {
+      stats.errorAnswers++
+      response.writeHead(500).end(error.message)
+    })
+})
+server.keepAliveTimeout = 72_000
+server.listen(0, '127.0.0.1', () => {
+  process.on('disconnect', () => { server.close(() => process.exit(0)); agent.destroy() })
+  serve<RelayRequest>({ port: (server.address() as AddressInfo).port } satisfies RelayReady, () => ({ ...stats }))
+})
