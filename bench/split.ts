@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks'
 import Fastify from 'fastify'
 import app from '../app.js'
-import { observeAnswer } from '../lib/answer.js'
+import { observeAnswer } from '../lib/relay-answer.js'
 import type { Observable } from './data.js'
 
 export interface Split {

@@ -2,7 +2,7 @@
 // number of newest sightings, at least one, with what goes with them, and one warning says so.
 import { Writable } from 'node:stream'
 import t from 'tap'
-import { observeAnswer } from '../lib/answer.js'
+import { observeAnswer } from '../lib/relay-answer.js'
 import { checkCut, cutWarning, MAX, OBSERVABLES, records } from './answer-size.js'
 import { buildRelay, observeBody, post } from './helper.js'
 

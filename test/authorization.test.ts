@@ -3,7 +3,7 @@ import t from 'tap'
 import {
   allowedJwksHost, checkAudience, claimedEntitiesLimit, isLoopbackHost, jwksOrigin, keyId, REASONS, tokenScheme
 } from '../lib/authorization.js'
-import { entitiesLimit } from '../lib/config.js'
+import { entitiesLimit } from '../lib/entities-limit.js'
 
 const failure = (reason: string) => ({ name: 'RelayError', code: 'authorization error', message: `Authorization failed: ${reason}` })
 

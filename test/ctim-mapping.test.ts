@@ -3,7 +3,8 @@ import t from 'tap'
 import { Value } from '@sinclair/typebox/value'
 import { indicatorId, mapObserveBundle } from '../lib/ctim/bundle.js'
 import { RELATION_ORIGIN } from '../lib/ctim/relations.js'
-import { CTIM_SCHEMA_VERSION, ObserveBundleSchema, type Sighting } from '../lib/ctim/schemas.js'
+import { CTIM_SCHEMA_VERSION } from '../lib/ctim/vocabulary.js'
+import { ObserveBundleSchema, type Sighting } from '../lib/schemas/ctim.js'
 import type { Observable } from '../lib/observables.js'
 
 const JUDGING = { now: Date.UTC(2026, 10, 30), validDays: 7 }

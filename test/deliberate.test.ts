@@ -2,7 +2,8 @@
 // errors and partial results as observe, and one C1fApp call for a deliberate then an observe.
 import t, { type Test } from 'tap'
 import { Value } from '@sinclair/typebox/value'
-import { DeliberateBundleSchema, Envelope } from '../lib/ctim/schemas.js'
+import { DeliberateBundleSchema } from '../lib/schemas/ctim.js'
+import { Envelope } from '../lib/schemas/envelope.js'
 import { DEMO_OBSERVABLES } from '../simulator/dataset.js'
 import { buildRelay, fatal, observeBody, post, saveAnswer } from './helper.js'
 

@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import fc from 'fast-check'
 import type { LightMyRequestResponse } from 'fastify'
-import { Envelope } from '../lib/ctim/schemas.js'
+import { Envelope } from '../lib/schemas/envelope.js'
 import type { ErrorCode } from '../lib/relay-error.js'
 import { API_PATH, type SimulatorRequest } from '../simulator/server.js'
 

@@ -3,9 +3,9 @@
 // the verdicts of observe and deliberate. Contract §3: strings cut to the schema's bounds.
 import t from 'tap'
 import { Value } from '@sinclair/typebox/value'
-import { deliberateAnswer, observeAnswer } from '../lib/answer.js'
+import { deliberateAnswer, observeAnswer } from '../lib/relay-answer.js'
 import { indicatorId, mapObserveBundle } from '../lib/ctim/bundle.js'
-import { DeliberateBundleSchema, ObserveBundleSchema, type Judgement } from '../lib/ctim/schemas.js'
+import { DeliberateBundleSchema, ObserveBundleSchema, type Judgement } from '../lib/schemas/ctim.js'
 import type { Observable } from '../lib/observables.js'
 
 const NOW = Date.UTC(2026, 10, 30, 3, 4, 5, 678)

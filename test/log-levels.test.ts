@@ -3,7 +3,7 @@
 // And the configuration token's failure paths, logged at trace, leak no token, payload or key.
 import t from 'tap'
 import { Writable } from 'node:stream'
-import { CircuitBreaker } from '../lib/circuit-breaker.js'
+import { CircuitBreaker } from '../lib/c1fapp/circuit-breaker.js'
 import { RelayError } from '../lib/relay-error.js'
 import { bearer, buildRelay, C1FAPP_KEY, post, token } from './helper.js'
 import { configurationEnv, configurationToken, RELAY_PUBLIC_URL, signingKey, startJwksServer } from './jwks.js'

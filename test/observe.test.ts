@@ -3,7 +3,7 @@
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { indicatorId } from '../lib/ctim/bundle.js'
-import { CTIM_SCHEMA_VERSION } from '../lib/ctim/schemas.js'
+import { CTIM_SCHEMA_VERSION } from '../lib/ctim/vocabulary.js'
 import { buildDataset, DEMO_OBSERVABLES } from '../simulator/dataset.js'
 import { API_PATH } from '../simulator/server.js'
 import { buildRelay, C1FAPP_KEY, observeBody, post } from './helper.js'

@@ -3,7 +3,8 @@
 // both sides: the simulator, and the relay listening on a free loopback port.
 import t from 'tap'
 import { Value } from '@sinclair/typebox/value'
-import { Envelope, ObserveBundleSchema } from '../lib/ctim/schemas.js'
+import { Envelope } from '../lib/schemas/envelope.js'
+import { ObserveBundleSchema } from '../lib/schemas/ctim.js'
 import { bearer, buildRelay, saveAnswer } from './helper.js'
 
 const IPS = Array.from({ length: 20000 }, (_, i) => `10.${Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`)

@@ -2,7 +2,7 @@
 // observables without a scheme, and the caps on IPs and domains per record, with exact relations.
 import t from 'tap'
 import fc from 'fast-check'
-import { domainKey, isDate, isHttpUrl, MAX_RECORD_DOMAINS, MAX_RECORD_IPS, readRecord } from '../lib/c1fapp-record.js'
+import { domainKey, isDate, isHttpUrl, MAX_RECORD_DOMAINS, MAX_RECORD_IPS, readRecord } from '../lib/c1fapp/record.js'
 import { mapObserveBundle } from '../lib/ctim/bundle.js'
 import { urlHost } from '../lib/ctim/relations.js'
 import type { Observable } from '../lib/observables.js'

@@ -1,7 +1,7 @@
 // What an analyst (and the log) is shown of C1fApp's answer (contract §2): the key blanked in
 // every form and every place, a short key only as a whole token, the text cut at 300 characters.
 import t from 'tap'
-import { MESSAGE_BODY_LIMIT, quote, readAnswer } from '../lib/c1fapp-answer.js'
+import { MESSAGE_BODY_LIMIT, quote, readAnswer } from '../lib/c1fapp/answer.js'
 
 t.test('the key is blanked at every occurrence', async t => {
   const key = 'demo-c1fapp-key-0000000000000000'

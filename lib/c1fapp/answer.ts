@@ -1,6 +1,6 @@
 // C1fApp's answer → records or a RelayError (contract §2). Pure: the plugin hands in what got
 // received, or the error got raised.
-import { RelayError, type ErrorCode } from './relay-error.js'
+import { RelayError, type ErrorCode } from '../relay-error.js'
 
 /** Answers C1fApp gives for values it cannot search: nothing found, not an error. */
 export const NOTHING_FOUND = new Set([

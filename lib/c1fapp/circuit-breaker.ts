@@ -3,7 +3,7 @@
 // not hammered and the analyst gets the error at once, with what to do. No I/O: the caller
 // hands in the time.
 import { LRUCache } from 'lru-cache'
-import { RelayError } from './relay-error.js'
+import { RelayError } from '../relay-error.js'
 
 interface KeyState {
   failures: number

@@ -3,9 +3,7 @@
 // unusable field just contributes nothing. This runs for every record of every answer, so it walks
 // each field once, without intermediate lists and without parsing URLs where a cheaper check decides.
 import { domainToASCII } from 'node:url'
-
-export const CONFIDENCE_LEVELS = ['High', 'Medium', 'Low', 'Unknown'] as const
-export type Confidence = typeof CONFIDENCE_LEVELS[number]
+import type { Confidence } from '../ctim/vocabulary.js'
 
 /**
  * A record's relations use at most this many distinct IPs, and as many distinct domains: nothing

@@ -3,11 +3,9 @@
 // (contract §3.2). Pure: the call's time comes in with the options.
 import { deliberateBundle, observeBundle, readAnswers, type ReadRecords } from './ctim/bundle.js'
 import type { Judging } from './ctim/judgements.js'
-import type { DeliberateBundle, ObserveBundle } from './ctim/schemas.js'
+import type { DeliberateBundle, ObserveBundle } from './schemas/ctim.js'
 import type { Observable } from './observables.js'
 import { RelayError, uniqueErrors, type EnvelopeError } from './relay-error.js'
-
-export const DEFAULT_ANSWER_MAX_BYTES = 5000000
 
 export interface Answer<T> {
   data?: T

@@ -1,40 +1,8 @@
 // The CTIM entities this relay emits, as TypeBox schemas. They are the routes' answer schemas, so
 // Fastify serialises every answer through them, and the tests validate answers against them.
-import { Kind, Type, TypeRegistry, type Static, type TSchema } from '@sinclair/typebox'
-import { CONFIDENCE_LEVELS } from '../c1fapp-record.js'
-import { ERROR_TYPES } from '../relay-error.js'
-
-/** One CTIM schema version for every entity the project emits. */
-export const CTIM_SCHEMA_VERSION = '1.0.17'
-
-/**
- * A string out of a fixed list, as JSON Schema's `enum`. Not a union of literals: fast-json-stringify
- * serialises a union by validating the value against each branch, which showed in the serialising
- * of every sighting's and indicator's confidence.
- */
-function StringEnum<T extends string> (values: readonly T[]) {
-  return Type.Unsafe<T>({ [Kind]: 'StringEnum', type: 'string', enum: [...values] })
-}
-// TypeBox's own checker (the tests' Value.Check) learns the kind as its documentation shows.
-TypeRegistry.Set<{ enum: string[] }>('StringEnum', (schema, value) => typeof value === 'string' && schema.enum.includes(value))
-
-export const EnvelopeErrorSchema = Type.Object({
-  type: StringEnum(ERROR_TYPES),
-  code: Type.String(),
-  message: Type.String()
-}, { $id: 'EnvelopeError', additionalProperties: false })
-
-/** Threat Response's envelope: data, errors, or both (partial results). */
-export function Envelope<T extends TSchema> (data: T) {
-  return Type.Object({
-    data: Type.Optional(data),
-    errors: Type.Optional(Type.Array(EnvelopeErrorSchema))
-  }, { additionalProperties: false, ...(data.title !== undefined && { title: `${data.title}Envelope` }) })
-}
-
-export const ErrorEnvelopeSchema = Type.Object({
-  errors: Type.Array(EnvelopeErrorSchema)
-}, { title: 'ErrorEnvelope', additionalProperties: false })
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { CONFIDENCE_LEVELS, CTIM_SCHEMA_VERSION, SEVERITIES } from '../ctim/vocabulary.js'
+import { IntegerEnum, StringEnum } from './enums.js'
 
 export const ObservableSchema = Type.Object({
   type: Type.String(),
@@ -90,16 +58,13 @@ export const RelationshipSchema = Type.Object({
   target_ref: Type.String()
 }, { title: 'Relationship', additionalProperties: false })
 
-export const SEVERITIES = ['High', 'Medium', 'Low', 'Unknown'] as const
-
 export const ValidTimeSchema = Type.Object({
   start_time: Type.String(),
   end_time: Type.String()
 }, { title: 'ValidTime', additionalProperties: false })
 
 // CTIM's dispositions this relay gives: 2 Malicious, 3 Suspicious, 5 Unknown (an enum, as StringEnum says why).
-const DispositionSchema = Type.Unsafe<2 | 3 | 5>({ [Kind]: 'IntegerEnum', type: 'integer', enum: [2, 3, 5] })
-TypeRegistry.Set<{ enum: number[] }>('IntegerEnum', (schema, value) => typeof value === 'number' && schema.enum.includes(value))
+const DispositionSchema = IntegerEnum([2, 3, 5] as const)
 const DispositionNameSchema = StringEnum(['Malicious', 'Suspicious', 'Unknown'] as const)
 
 export const JudgementSchema = Type.Object({
@@ -156,4 +121,3 @@ export type DeliberateBundle = Static<typeof DeliberateBundleSchema>
 export type Judgement = Static<typeof JudgementSchema>
 export type Verdict = Static<typeof VerdictSchema>
 export type ValidTime = Static<typeof ValidTimeSchema>
-export type Severity = typeof SEVERITIES[number]
