@@ -14,7 +14,7 @@ export interface ProfileSplit {
 
 type Frame = Runtime.CallFrame
 
-/** lib/answer.ts's observeAnswer: reading the records and lib/ctim's mapping */
+/** lib/relay-answer.ts's observeAnswer: reading the records and lib/ctim's mapping */
 const isMapping = (frame: Frame): boolean => frame.functionName === 'observeAnswer' && frame.url.endsWith('/lib/answer.js')
 
 /**

@@ -1,6 +1,6 @@
 // The observed relations of a sighting (contract §3), by the type of the requested observable.
 // Domains compare as `domainKey` says; URLs and IPs as written. The record's lists are already
-// distinct and capped (lib/c1fapp-record.ts), so no relation can come twice.
+// distinct and capped (lib/c1fapp/record.ts), so no relation can come twice.
 import type { C1fAppRecord } from '../c1fapp/record.js'
 import { domainKey, isHttpUrl, MAX_RECORD_DOMAINS, MAX_RECORD_IPS } from '../c1fapp/record.js'
 import type { Observable } from '../observables.js'

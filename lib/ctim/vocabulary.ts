@@ -1,5 +1,5 @@
 // CTIM's words as this relay uses them, in one place: the mapping (lib/ctim/), the record reader
-// (lib/c1fapp-record.ts) and the answer schemas (lib/schemas/) all take them from here.
+// (lib/c1fapp/record.ts) and the answer schemas (lib/schemas/) all take them from here.
 
 /** One CTIM schema version for every entity the project emits. */
 export const CTIM_SCHEMA_VERSION = '1.0.17'
