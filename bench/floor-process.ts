@@ -1,12 +1,12 @@
 // FLOOR: the least the relay's work can cost in Node on this machine, for the bench only. A bare
 // node:http server that, per call, reads the observables, makes the same upstream POSTs (one per
 // distinct value, concurrently) over a keep-alive node:http agent, JSON.parses the answers, runs the
-// project's own mapping (lib/answer.ts's observeAnswer) and JSON.stringifies the answer. No
+// project's own mapping (lib/relay-answer.ts's observeAnswer) and JSON.stringifies the answer. No
 // Fastify, no got, no JWT check, no validation, no cache: what is left is what any relay must do.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { PerformanceObserver } from 'node:perf_hooks'
-import { observeAnswer } from '../lib/answer.js'
+import { observeAnswer } from '../lib/relay-answer.js'
 import type { Observable } from '../lib/observables.js'
 import { serve } from './ipc.js'
 import type { RelayReady, RelayRequest, RelayStats } from './protocol.js'

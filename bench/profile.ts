@@ -14,14 +14,14 @@ export interface ProfileSplit {
   gcMs: number
   /** got: building, sending and reading the C1fApp requests (the sockets' own work included) */
   gotMs: number
-  /** lib/c1fapp-answer.ts's readAnswer: JSON.parse of C1fApp's answers and their checks */
+  /** lib/c1fapp/answer.ts's readAnswer: JSON.parse of C1fApp's answers and their checks */
   parseMs: number
 }
 
 type Frame = Runtime.CallFrame
 
-/** lib/answer.ts's observeAnswer: reading the records and lib/ctim's mapping */
-const isMapping = (frame: Frame): boolean => frame.functionName === 'observeAnswer' && frame.url.endsWith('/lib/answer.js')
+/** lib/relay-answer.ts's observeAnswer: reading the records and lib/ctim's mapping */
+const isMapping = (frame: Frame): boolean => frame.functionName === 'observeAnswer' && frame.url.endsWith('/lib/relay-answer.js')
 
 /**
  * The route's serializer (fast-json-stringify, called by Fastify's reply), and Fastify's

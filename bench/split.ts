@@ -1,18 +1,18 @@
 // W5's split: how long the relay's own work on 1 000 records takes, timed in one process (a child
 // of the runner that runs the built code under plain node, as the relay does): parsing C1fApp's
-// answer, mapping it to CTIM (lib/answer.ts → lib/ctim) and serialising the answer with the
+// answer, mapping it to CTIM (lib/relay-answer.ts → lib/ctim) and serialising the answer with the
 // observe route's own compiled serializer (fast-json-stringify from the route's answer schema), to
 // set against the measured latency of the call.
 import { performance } from 'node:perf_hooks'
 import Fastify from 'fastify'
 import app from '../app.js'
-import { observeAnswer } from '../lib/answer.js'
+import { observeAnswer } from '../lib/relay-answer.js'
 import type { Observable } from './data.js'
 
 export interface Split {
   /** JSON.parse of C1fApp's answer */
   parse: Timing
-  /** lib/answer.ts's observeAnswer: reading the records, lib/ctim's mapping, the envelope */
+  /** lib/relay-answer.ts's observeAnswer: reading the records, lib/ctim's mapping, the envelope */
   map: Timing
   /** the route's serializer, then Buffer.byteLength as Fastify does before sending */
   serialise: Timing

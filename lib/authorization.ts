@@ -2,7 +2,7 @@
 // give, which scheme a token asks for, and the checks of the configuration token's claims.
 // plugins/auth.ts does the I/O (the JWKS) and the signature checks, with @fastify/jwt.
 import { isIPv4 } from 'node:net'
-import { entitiesLimit } from './config.js'
+import { entitiesLimit } from './entities-limit.js'
 import { RelayError } from './relay-error.js'
 
 export const REASONS = {

@@ -4,9 +4,7 @@
 import { isIP } from 'node:net'
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { DEFAULT_ANSWER_MAX_BYTES } from './answer.js'
-import { DEFAULT_ENTITIES_LIMIT, MAX_ENTITIES_LIMIT } from './ctim/bundle.js'
-import { DEFAULT_JUDGEMENT_VALID_DAYS } from './ctim/judgements.js'
+import { DEFAULT_ENTITIES_LIMIT, entitiesLimit, MAX_ENTITIES_LIMIT } from './entities-limit.js'
 
 export const DEFAULT_JWKS_HOSTS = 'visibility.amp.cisco.com,visibility.eu.amp.cisco.com,visibility.apjc.amp.cisco.com'
 export const DEFAULT_C1FAPP_API_URL = 'https://www.c1fapp.com/cifapp/api/'
@@ -41,8 +39,8 @@ export const EnvironmentSchema = Type.Object({
   MAX_OBSERVABLES: Type.Integer({ minimum: 1, maximum: 10000, default: 500, description: 'observables accepted in one call (1–10000)' }),
   MAX_VALUE_LENGTH: Type.Integer({ minimum: 16, maximum: 65536, default: 4096, description: "characters of one observable's value (16–65536)" }),
   MAX_BODY_BYTES: Type.Integer({ minimum: 1024, maximum: 67108864, default: 1048576, description: 'bytes of one request body (1024–67108864)' }),
-  JUDGEMENT_VALID_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: DEFAULT_JUDGEMENT_VALID_DAYS, description: 'days a judgement and its verdict stay valid from the call (1–365)' }),
-  ANSWER_MAX_BYTES: Type.Integer({ minimum: 10000, maximum: 268435456, default: DEFAULT_ANSWER_MAX_BYTES, description: 'bytes of one observe answer at most; past it each observable keeps fewer sightings (10000–268435456)' }),
+  JUDGEMENT_VALID_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 7, description: 'days a judgement and its verdict stay valid from the call (1–365)' }),
+  ANSWER_MAX_BYTES: Type.Integer({ minimum: 10000, maximum: 268435456, default: 5000000, description: 'bytes of one observe answer at most; past it each observable keeps fewer sightings (10000–268435456)' }),
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 1000, description: 'the event-loop delay over which relay calls are refused as overloaded, in milliseconds (0 turns the check off; up to 60000)' }),
   MAX_HEAP_USED_BYTES: Type.Optional(Type.Integer({ minimum: 0, description: 'the V8 heap use over which relay calls are refused as overloaded, in bytes (0 turns the check off; unset: 90% of the V8 heap limit)' })),
   MAX_RSS_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'the resident memory over which relay calls are refused as overloaded, in bytes (0 turns the check off)' }),
@@ -79,16 +77,6 @@ export interface ConfigReading {
   config: RelayConfig
   /** not fatal, to be logged once the logger exists */
   warnings: string[]
-}
-
-/**
- * A CTR_ENTITIES_LIMIT from the environment or from a configuration token's claim: a positive
- * integer, as a number or a string of digits; more than 1000 is capped. Anything else is unusable.
- */
-export function entitiesLimit (raw: unknown): { limit: number, capped: boolean } | undefined {
-  const limit = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN
-  if (!Number.isInteger(limit) || limit <= 0) return undefined
-  return limit > MAX_ENTITIES_LIMIT ? { limit: MAX_ENTITIES_LIMIT, capped: true } : { limit, capped: false }
 }
 
 /** As the original documented: an unset or unusable value means 100, more than 1000 means 1000. */

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { Envelope } from '../lib/ctim/schemas.js'
-import { BEARER } from '../lib/routes.js'
+import { Envelope } from '../lib/schemas/envelope.js'
+import { BEARER } from '../lib/schemas/security.js'
 
 /** A harmless value to ask C1fApp about, as the original relay did. */
 export const HEALTH_PROBE_VALUE = 'test.com'

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { EnvelopeErrorSchema } from '../lib/ctim/schemas.js'
+import { EnvelopeErrorSchema } from '../lib/schemas/envelope.js'
 import { VERSION } from '../lib/version.js'
 
 const version: FastifyPluginAsyncTypebox = async function version (fastify) {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { Envelope } from '../lib/ctim/schemas.js'
+import { Envelope } from '../lib/schemas/envelope.js'
 import { RelayError } from '../lib/relay-error.js'
 
 const watchdog: FastifyPluginAsyncTypebox = async function watchdog (fastify) {

@@ -1,4 +1,4 @@
-// `npm run openapi`: writes openapi.yaml from the route schemas (test/openapi.test.ts keeps it current).
+// `npm run openapi`: writes openapi.yaml from the route schemas (test/plugins/documentation.test.ts keeps it current).
 import { writeFileSync } from 'node:fs'
 import Fastify from 'fastify'
 import app from '../app.js'

@@ -2,7 +2,7 @@
 // processes under tsx, whose transpilation maps lines differently from tap's loader and scrambles
 // the merged report; the production-install test runs the compiled dist/ of a fresh install in
 // child processes. Their behaviour is asserted, their coverage is not counted. Every other test counts.
-const CHILD_PROCESS_TESTS = ['server.test.ts', 'shutdown.test.ts', 'production.test.ts', 'cli.test.ts']
+const CHILD_PROCESS_TESTS = ['server.test.ts', 'shutdown.test.ts', 'deploy/production.test.ts', 'bin/cli.test.ts']
 
 export default function coverageMap (testFile) {
   return CHILD_PROCESS_TESTS.some(name => testFile.replaceAll('\\', '/').endsWith(`test/${name}`)) ? null : []

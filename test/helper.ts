@@ -7,7 +7,8 @@ import { Value } from '@sinclair/typebox/value'
 import { createSigner } from 'fast-jwt'
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
 import app from '../app.js'
-import { Envelope, ObserveBundleSchema } from '../lib/ctim/schemas.js'
+import { Envelope } from '../lib/schemas/envelope.js'
+import { ObserveBundleSchema } from '../lib/schemas/ctim.js'
 import { serverOptions, type Logging } from '../lib/server-options.js'
 import { DEMO_API_KEY, startSimulator, type Simulator } from '../simulator/server.js'
 
@@ -43,7 +44,7 @@ export const PLAIN_UPSTREAM = { CACHE_TTL_S: '0', C1FAPP_RETRIES: '0', C1FAPP_BR
 /**
  * The test process blocks its own event loop (RSA key generation, megabyte fuzz inputs, a busy CI
  * machine running test files side by side): that is no load on the relay, so the event-loop
- * check of load shedding is off unless a test is about it (test/load-shedding.test.ts).
+ * check of load shedding is off unless a test is about it (test/plugins/load-shedding.test.ts).
  */
 export const UNSHED = { MAX_EVENT_LOOP_DELAY_MS: '0' }
 

@@ -7,7 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-
 import type { FastifyInstance } from 'fastify'
 import { createHandler, handler as defaultHandler, type ProxyEvent, type RelayHandler } from '../lambda.js'
 import { DEMO_OBSERVABLES } from '../simulator/dataset.js'
-import { checkCut, cutWarning, MAX, OBSERVABLES, records } from './answer-size.js'
+import { checkCut, cutWarning, MAX, OBSERVABLES, records } from './support/answer-size.js'
 import { authorizationFailed, bearer, buildRelay, C1FAPP_KEY, SECRET_KEY, token } from './helper.js'
 
 interface Call {

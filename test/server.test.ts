@@ -3,7 +3,7 @@ import t from 'tap'
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { SECRET_KEY } from './helper.js'
-import { exitCode, waitForOutput } from './processes.js'
+import { exitCode, waitForOutput } from './support/processes.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 

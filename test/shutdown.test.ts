@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { SHUTTING_DOWN_MESSAGE } from '../lib/overload.js'
 import { startSimulator } from '../simulator/server.js'
 import { fatal, SECRET_KEY, token } from './helper.js'
-import { exitCode } from './processes.js'
+import { exitCode } from './support/processes.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 

@@ -1,19 +1,14 @@
 // C1fApp records → the CTIM observe bundle (contract §3). Data in, data out: no I/O, no clock.
 import { randomUUID } from 'node:crypto'
 import { v5 as uuidv5 } from 'uuid'
-import { readRecord, type C1fAppRecord } from '../c1fapp-record.js'
+import { readRecord, type C1fAppRecord } from '../c1fapp/record.js'
 import type { Observable } from '../observables.js'
 import { RelayError } from '../relay-error.js'
 import { judgementsOf, verdictOf, type Judging } from './judgements.js'
 import { fitText, fitUri, MAX_SHORT_DESCRIPTION, MAX_TAG, MAX_TITLE } from './limits.js'
 import { observedRelations, relationsCutWarning } from './relations.js'
-import {
-  CTIM_SCHEMA_VERSION,
-  type DeliberateBundle, type Indicator, type Judgement, type ObserveBundle, type Relationship, type Sighting, type Verdict
-} from './schemas.js'
-
-export const DEFAULT_ENTITIES_LIMIT = 100
-export const MAX_ENTITIES_LIMIT = 1000
+import { CTIM_SCHEMA_VERSION } from './vocabulary.js'
+import type { DeliberateBundle, Indicator, Judgement, ObserveBundle, Relationship, Sighting, Verdict } from '../schemas/ctim.js'
 
 /** Name-based (v5) UUIDs under this namespace give every feed the same indicator id in every answer. */
 const FEED_NAMESPACE = '5b0f2e59-3c5e-4d6b-9f0a-c1fa99000001'

@@ -1,11 +1,12 @@
 // Judgements and verdicts from C1fApp's feeds (contract §3.1). Pure: the call's time comes in.
 import { randomUUID } from 'node:crypto'
-import type { C1fAppRecord, Confidence } from '../c1fapp-record.js'
+import type { C1fAppRecord } from '../c1fapp/record.js'
+import type { Confidence } from './vocabulary.js'
 import type { Observable } from '../observables.js'
 import { fitText, fitUri, MAX_REASON } from './limits.js'
-import { CTIM_SCHEMA_VERSION, type Judgement, type Severity, type ValidTime, type Verdict } from './schemas.js'
+import { CTIM_SCHEMA_VERSION, type Severity } from './vocabulary.js'
+import type { Judgement, ValidTime, Verdict } from '../schemas/ctim.js'
 
-export const DEFAULT_JUDGEMENT_VALID_DAYS = 7
 export const JUDGEMENT_PRIORITY = 85
 
 /** Assessments of feeds whose listing is a threat in itself. */

@@ -1,11 +1,11 @@
 // The observed relations of a sighting (contract §3), by the type of the requested observable.
 // Domains compare as `domainKey` says; URLs and IPs as written. The record's lists are already
-// distinct and capped (lib/c1fapp-record.ts), so no relation can come twice.
-import type { C1fAppRecord } from '../c1fapp-record.js'
-import { domainKey, isHttpUrl, MAX_RECORD_DOMAINS, MAX_RECORD_IPS } from '../c1fapp-record.js'
+// distinct and capped (lib/c1fapp/record.ts), so no relation can come twice.
+import type { C1fAppRecord } from '../c1fapp/record.js'
+import { domainKey, isHttpUrl, MAX_RECORD_DOMAINS, MAX_RECORD_IPS } from '../c1fapp/record.js'
 import type { Observable } from '../observables.js'
 import { RelayError } from '../relay-error.js'
-import type { CtimObservable, ObservedRelation } from './schemas.js'
+import type { CtimObservable, ObservedRelation } from '../schemas/ctim.js'
 
 /** Written with a Latin C: the original's first letter was a Cyrillic С by mistake. */
 export const RELATION_ORIGIN = 'C1fApp Enrichment Module'

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { deliberateAnswer } from '../../lib/answer.js'
-import { DeliberateBundleSchema, Envelope } from '../../lib/ctim/schemas.js'
+import { deliberateAnswer } from '../../lib/relay-answer.js'
+import { DeliberateBundleSchema } from '../../lib/schemas/ctim.js'
+import { Envelope } from '../../lib/schemas/envelope.js'
 import { observablesBody, observablesToQuery } from '../../lib/observables.js'
-import { BEARER } from '../../lib/routes.js'
+import { BEARER } from '../../lib/schemas/security.js'
 
 const deliberate: FastifyPluginAsyncTypebox = async function deliberate (fastify) {
   fastify.post('/observables', {

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { observeAnswer } from '../../lib/answer.js'
-import { Envelope, ObserveBundleSchema } from '../../lib/ctim/schemas.js'
+import { observeAnswer } from '../../lib/relay-answer.js'
+import { Envelope } from '../../lib/schemas/envelope.js'
+import { ObserveBundleSchema } from '../../lib/schemas/ctim.js'
 import { observablesBody, observablesToQuery } from '../../lib/observables.js'
-import { BEARER } from '../../lib/routes.js'
+import { BEARER } from '../../lib/schemas/security.js'
 
 const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
   fastify.post('/observables', {

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { Envelope } from '../../lib/ctim/schemas.js'
+import { Envelope } from '../../lib/schemas/envelope.js'
 import { observablesBody } from '../../lib/observables.js'
-import { BEARER } from '../../lib/routes.js'
+import { BEARER } from '../../lib/schemas/security.js'
 
 const refer: FastifyPluginAsyncTypebox = async function refer (fastify) {
   fastify.post('/observables', {

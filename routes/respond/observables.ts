@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { Envelope } from '../../lib/ctim/schemas.js'
+import { Envelope } from '../../lib/schemas/envelope.js'
 import { observablesBody } from '../../lib/observables.js'
-import { BEARER } from '../../lib/routes.js'
+import { BEARER } from '../../lib/schemas/security.js'
 
 const respond: FastifyPluginAsyncTypebox = async function respond (fastify) {
   fastify.post('/observables', {
@@ -16,18 +16,6 @@ const respond: FastifyPluginAsyncTypebox = async function respond (fastify) {
     onRequest: fastify.authenticate
   }, async function respondObservables () {
     return { data: [] }
-  })
-
-  fastify.post('/trigger', {
-    schema: {
-      summary: 'Triggers a response action: C1fApp offers none, so it always fails',
-      tags: ['relay'],
-      security: BEARER,
-      response: { 200: Envelope(Type.Object({ status: Type.Literal('failure') }, { additionalProperties: false })) }
-    },
-    onRequest: fastify.authenticate
-  }, async function respondTrigger () {
-    return { data: { status: 'failure' as const } }
   })
 }
 

@@ -1,0 +1,108 @@
+// C1fApp's answer → records or a RelayError (contract §2). Pure: the plugin hands in what got
+// received, or the error got raised.
+import { RelayError, type ErrorCode } from '../relay-error.js'
+
+/** Answers C1fApp gives for values it cannot search: nothing found, not an error. */
+export const NOTHING_FOUND = new Set([
+  'Unsupported request ? IPv4/Domain only',
+  'Empty Search! Available search: IPv4/URL/Domain'
+])
+
+export const BROKEN_MESSAGE = 'The data structure of C1fApp API has changed. The module is broken.'
+
+/** How much of an upstream body an analyst is shown. */
+export const MESSAGE_BODY_LIMIT = 300
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'invalid argument',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not found',
+  429: 'too many requests'
+}
+
+/**
+ * The ways C1fApp could write the key back: as it is, and JSON-escaped (as JavaScript escapes, as
+ * Python's json.dumps escapes non-ASCII, as PHP escapes slashes), longest first.
+ */
+function keyForms (key: string): string[] {
+  const json = JSON.stringify(key).slice(1, -1)
+  const ascii = json.replace(/[\u0080-\uffff]/g, char => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  const forms = new Set([key, json, ascii, json.replaceAll('/', '\\/'), ascii.replaceAll('/', '\\/')])
+  return [...forms].sort((a, b) => b.length - a.length)
+}
+
+/** Keys this short could be part of C1fApp's own words; longer ones are blanked wherever they appear. */
+export const SHORT_KEY_LENGTH = 8
+
+/**
+ * The key in every form, every time it occurs; a short key only where it stands as a whole token
+ * (not inside a longer run of letters and digits: a one-letter key must not blank the "k" of "key").
+ */
+function keyPattern (key: string): RegExp {
+  const alternatives = keyForms(key).map(form => form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')
+  return key.length < SHORT_KEY_LENGTH
+    ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives})(?![\\p{L}\\p{N}])`, 'gu')
+    : new RegExp(alternatives, 'gu')
+}
+
+/** The body as an analyst may see it: never echoing the user's key (never empty: auth.ts), then cut. */
+export function quote (body: string, key: string): string {
+  const text = body.trim().replace(keyPattern(key), '<key>')
+  return text.length > MESSAGE_BODY_LIMIT ? `${text.slice(0, MESSAGE_BODY_LIMIT)}…` : text
+}
+
+export function readAnswer (status: number, body: string, key: string): unknown[] {
+  if (NOTHING_FOUND.has(body.trim())) return []
+  if (status >= 300) {
+    const code = STATUS_CODES[status] ?? 'unknown'
+    throw new RelayError(code, `Unexpected response from C1fApp: ${quote(body, key) || `HTTP ${status}`}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body)
+  } catch {
+    parsed = undefined
+  }
+  if (!Array.isArray(parsed)) throw new RelayError('key error', BROKEN_MESSAGE)
+  return parsed
+}
+
+/** What a failed request (no usable answer at all) means for the analyst. */
+export function transportError (error: { code?: string, message: string }, timeoutMs: number): RelayError {
+  const code = error.code ?? ''
+  if (TLS_CODES.has(code) || code.startsWith('ERR_TLS_')) {
+    return new RelayError('unknown', `Unable to verify SSL certificate: ${error.message}`)
+  }
+  const reason = code === 'ETIMEDOUT'
+    ? `no answer within ${timeoutMs} ms (ETIMEDOUT)`
+    : CONNECTION_REASONS[code] ?? `the request failed (${code || error.message})`
+  return new RelayError('connection error', `Unable to connect to C1fApp: ${reason}`)
+}
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED', 'CERT_REJECTED', 'HOSTNAME_MISMATCH'
+])
+
+const CONNECTION_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'the connection was refused (ECONNREFUSED)',
+  ECONNRESET: 'the connection was reset (ECONNRESET)',
+  EPIPE: 'the connection was closed while sending (EPIPE)',
+  ENOTFOUND: 'the host name could not be resolved (ENOTFOUND)',
+  EAI_AGAIN: 'the host name could not be resolved at the moment (EAI_AGAIN)',
+  EHOSTUNREACH: 'the host is unreachable (EHOSTUNREACH)',
+  ENETUNREACH: 'the network is unreachable (ENETUNREACH)',
+  ERR_GOT_REQUEST_ERROR: 'the request failed'
+}
+
+/** The whole call's time is up (C1FAPP_DEADLINE_MS), retries included. */
+export function deadlineError (deadlineMs: number): RelayError {
+  return new RelayError('connection error', `Unable to connect to C1fApp: no answer within the relay's deadline of ${deadlineMs} ms (C1FAPP_DEADLINE_MS)`)
+}
+
+/** An answer past C1FAPP_MAX_ANSWER_BYTES is refused instead of buffered without end. */
+export function answerTooLarge (maxBytes: number): RelayError {
+  return new RelayError('unknown', `C1fApp's answer is larger than ${maxBytes} bytes (C1FAPP_MAX_ANSWER_BYTES); it was not read`)
+}

@@ -1,0 +1,164 @@
+// Reading one C1fApp record (contract §2.1). C1fApp's answers are loosely typed, so every field is
+// read defensively: a record without a usable date or feed is skipped by the caller, any other
+// unusable field just contributes nothing. This runs for every record of every answer, so it walks
+// each field once, without intermediate lists and without parsing URLs where a cheaper check decides.
+import { domainToASCII } from 'node:url'
+import type { Confidence } from '../ctim/vocabulary.js'
+
+/**
+ * A record's relations use at most this many distinct IPs, and as many distinct domains: nothing
+ * bounds these lists in C1fApp's answers, and mapping one record of 20 000 IPs stalled the relay.
+ */
+export const MAX_RECORD_IPS = 100
+export const MAX_RECORD_DOMAINS = 100
+
+export interface C1fAppRecord {
+  /** YYYY-MM-DD */
+  reportime: string
+  feed: string
+  confidence: Confidence
+  /** the longest piece of `source[0]`, when it is an http(s) URL */
+  sourceUri?: string
+  assessment: string[]
+  /** the first MAX_RECORD_DOMAINS distinct non-empty domains (compared as `domainKey` does), trimmed */
+  domains: string[]
+  /** the first MAX_RECORD_IPS distinct non-empty IPs, trimmed */
+  ips: string[]
+  /** `address[0]` */
+  address?: string
+  /** how many more distinct IPs and domains the record held than the caps let through, when any */
+  leftOut?: { ips: number, domains: number }
+}
+
+/** C1fApp's fields are lists; a lone value is read as a list of one. */
+function first (value: unknown): unknown {
+  return Array.isArray(value) ? value[0] : value
+}
+
+function nonEmptyStrings (value: unknown): string[] {
+  const strings: string[] = []
+  if (value === undefined || value === null) return strings
+  for (const item of Array.isArray(value) ? value : [value]) {
+    if (typeof item !== 'string') continue
+    const trimmed = item.trim()
+    if (trimmed !== '') strings.push(trimmed)
+  }
+  return strings
+}
+
+const NON_ASCII = /[\u0080-\uffff]/
+
+/**
+ * The form in which domain names compare: case, a trailing dot and Unicode against punycode make
+ * no difference (`bücher.example` is `xn--bcher-kva.example`, a favourite of look-alike phishing).
+ */
+export function domainKey (name: string): string {
+  // Only a name with non-ASCII characters needs IDNA; it answers '' for a name it cannot convert.
+  const ascii = NON_ASCII.test(name) ? domainToASCII(name) || name.toLowerCase() : name.toLowerCase()
+  return ascii.endsWith('.') ? ascii.slice(0, -1) : ascii
+}
+
+const asWritten = (value: string): string => value
+
+/** The distinct non-empty strings of a field, trimmed, the first `cap` of them; `leftOut` counts the other distinct ones. */
+function distinctStrings (value: unknown, keyOf: (value: string) => string, cap: number): { kept: string[], leftOut: number } {
+  const kept = nonEmptyStrings(value)
+  if (kept.length < 2) return { kept, leftOut: 0 }
+  const seen = new Set<string>()
+  let length = 0
+  let leftOut = 0
+  for (const item of kept) {
+    const key = keyOf(item)
+    if (seen.has(key)) continue
+    seen.add(key)
+    if (length < cap) kept[length++] = item
+    else leftOut++
+  }
+  kept.length = length
+  return { kept, leftOut }
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** A real calendar day written YYYY-MM-DD (years before 100 are refused: JavaScript dates read them as 19xx). */
+export function isDate (value: unknown): value is string {
+  if (typeof value !== 'string' || !DATE.test(value)) return false
+  // Arithmetic, not a Date: this runs once per record, and a Date per record showed in profiles.
+  const year = Number(value.slice(0, 4))
+  const month = Number(value.slice(5, 7))
+  const day = Number(value.slice(8, 10))
+  if (year < 100 || month < 1 || month > 12 || day < 1) return false
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1])
+}
+
+const HTTP_SCHEME = /^https?:/i
+const TAB_OR_NEWLINE = /[\t\n\r]/
+
+/** An absolute URL with scheme http or https. */
+export function isHttpUrl (value: unknown): value is string {
+  if (typeof value !== 'string') return false
+  if (HTTP_SCHEME.test(value)) return URL.canParse(value)
+  // The URL parser drops leading controls and spaces, and every tab and newline: only then can a
+  // string that does not start with the scheme still be an http(s) URL.
+  if (value.charCodeAt(0) > 0x20 && !TAB_OR_NEWLINE.test(value)) return false
+  try {
+    const { protocol } = new URL(value)
+    return protocol === 'http:' || protocol === 'https:'
+  } catch {
+    return false
+  }
+}
+
+/** 0–25 Low, 26–79 Medium, 80–100 High; anything else Unknown (the original emitted null). */
+export function readConfidence (value: unknown): Confidence {
+  const number = typeof value === 'number'
+    ? value
+    : typeof value === 'string' && value.trim() !== '' ? Number(value.trim()) : Number.NaN
+  if (!Number.isFinite(number) || number < 0 || number > 100) return 'Unknown'
+  const whole = Math.trunc(number)
+  if (whole <= 25) return 'Low'
+  if (whole <= 79) return 'Medium'
+  return 'High'
+}
+
+/** `source[0]` may be several URLs joined by commas: the longest one says most. */
+function readSourceUri (value: unknown): string | undefined {
+  const sources = first(value)
+  if (typeof sources !== 'string') return undefined
+  let longest = ''
+  for (let start = 0; start <= sources.length;) {
+    const comma = sources.indexOf(',', start)
+    const end = comma === -1 ? sources.length : comma
+    const piece = sources.slice(start, end).trim()
+    if (piece.length > longest.length) longest = piece
+    start = end + 1
+  }
+  return isHttpUrl(longest) ? longest : undefined
+}
+
+/** The record, or undefined when it has no usable `reportime` or `feed_label[0]`. */
+export function readRecord (raw: unknown): C1fAppRecord | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined
+  const fields = raw as Record<string, unknown>
+  const reportime = first(fields.reportime)
+  const feed = first(fields.feed_label)
+  if (!isDate(reportime) || typeof feed !== 'string' || feed.trim() === '') return undefined
+  const address = first(fields.address)
+  const domains = distinctStrings(fields.domain, domainKey, MAX_RECORD_DOMAINS)
+  const ips = distinctStrings(fields.ip_address, asWritten, MAX_RECORD_IPS)
+  const record: C1fAppRecord = {
+    reportime,
+    feed: feed.trim(),
+    confidence: readConfidence(first(fields.confidence)),
+    assessment: nonEmptyStrings(fields.assessment),
+    domains: domains.kept,
+    ips: ips.kept
+  }
+  const sourceUri = readSourceUri(fields.source)
+  if (sourceUri !== undefined) record.sourceUri = sourceUri
+  if (typeof address === 'string') record.address = address.trim()
+  if (ips.leftOut > 0 || domains.leftOut > 0) record.leftOut = { ips: ips.leftOut, domains: domains.leftOut }
+  return record
+}

@@ -1,0 +1,117 @@
+// The observe and deliberate answers in Threat Response's envelope: the data of every observable
+// that succeeded, plus the errors (identical ones once), never larger than ANSWER_MAX_BYTES
+// (contract §3.2). Pure: the call's time comes in with the options.
+import { deliberateBundle, observeBundle, readAnswers, type ReadRecords } from './ctim/bundle.js'
+import type { Judging } from './ctim/judgements.js'
+import type { DeliberateBundle, ObserveBundle } from './schemas/ctim.js'
+import type { Observable } from './observables.js'
+import { RelayError, uniqueErrors, type EnvelopeError } from './relay-error.js'
+
+export interface Answer<T> {
+  data?: T
+  errors?: EnvelopeError[]
+}
+export type ObserveAnswer = Answer<ObserveBundle>
+export type DeliberateAnswer = Answer<DeliberateBundle>
+
+export interface AnswerOptions extends Judging {
+  /** CTR_ENTITIES_LIMIT of the call */
+  limit: number
+  /** ANSWER_MAX_BYTES */
+  maxBytes: number
+}
+
+export interface Answered<T> {
+  answer: Answer<T>
+  /** set when §3.2 cut the answer: the sightings each observable kept */
+  keptPerObservable?: number
+}
+
+interface Split {
+  read: ReadRecords[]
+  failures: RelayError[]
+  /** every observable failed: the answer is the errors alone */
+  failed: boolean
+}
+
+/** `outcomes[i]` is C1fApp's answer for `observables[i]`, or why there is none. */
+function split (observables: Observable[], outcomes: Array<unknown[] | RelayError>, limit: number): Split {
+  const answers = []
+  const failures: RelayError[] = []
+  for (const [i, observable] of observables.entries()) {
+    const outcome = outcomes[i]
+    if (outcome instanceof RelayError) failures.push(outcome)
+    else answers.push({ observable, records: outcome })
+  }
+  const { read, warnings } = readAnswers(answers, limit)
+  return { read, failures: [...failures, ...warnings], failed: observables.length > 0 && answers.length === 0 }
+}
+
+function envelope<T> (data: T, errors: RelayError[]): Answer<T> {
+  const unique = uniqueErrors(errors)
+  return unique.length > 0 ? { data, errors: unique } : { data }
+}
+
+function tooManyEntities (kept: number, maxBytes: number): RelayError {
+  return new RelayError('too many entities',
+    `The answer would be larger than ANSWER_MAX_BYTES (${maxBytes} bytes): only the newest ${kept} ` +
+    `sighting${kept === 1 ? '' : 's'} of each observable ${kept === 1 ? 'is' : 'are'} kept, with their indicators, judgements, verdicts and relationships.`,
+    'warning')
+}
+
+const bytes = (answer: unknown): number => Buffer.byteLength(JSON.stringify(answer))
+
+/**
+ * An upper bound of a kept record's share of the answer: its sighting, relationship and at most
+ * one judgement, element-of relationship, indicator and verdict, each string at most six bytes a
+ * character (a JSON escape). Only when the bounds add up past ANSWER_MAX_BYTES is the answer
+ * measured: serialising it twice on every call would cost every call.
+ */
+function recordBound ({ observable, records }: ReadRecords, limit: number): number {
+  let bound = 0
+  const value = observable.value.length
+  for (const record of records.slice(0, limit)) {
+    const related = record.domains.length + record.ips.length + 1
+    const texts = record.feed.length * 4 + (record.sourceUri?.length ?? 0) * 2 + record.assessment.join().length * 3 +
+      (record.address?.length ?? 0) + record.domains.join().length * 2 + record.ips.join().length * 2 + value * (3 + 2 * related)
+    bound += 4000 + 400 * related + 6 * texts
+  }
+  return bound
+}
+
+/** The observe answer, cut to ANSWER_MAX_BYTES when it would be larger. */
+export function observeAnswer (observables: Observable[], outcomes: Array<unknown[] | RelayError>, options: AnswerOptions): Answered<ObserveBundle> {
+  const { read, failures, failed } = split(observables, outcomes, options.limit)
+  if (failed) return { answer: { errors: uniqueErrors(failures) } }
+  const { limit, maxBytes } = options
+  const full = envelope(observeBundle(read, limit, options), failures)
+  // the envelope and the lists' own keys: under a kilobyte
+  const bound = read.reduce((sum, answer) => sum + recordBound(answer, limit), 1000 + bytes(full.errors ?? []))
+  if (bound <= maxBytes || bytes(full) <= maxBytes) return { answer: full }
+
+  // The most sightings per observable that fit, found by halving; at least one each.
+  const most = Math.min(limit, Math.max(...read.map(({ records }) => records.length)))
+  const cut = (kept: number): Answer<ObserveBundle> =>
+    envelope(observeBundle(read, kept, options), [...failures, tooManyEntities(kept, maxBytes)])
+  let low = 2
+  let high = most - 1
+  let kept = 1
+  let best = cut(1)
+  while (low <= high) {
+    const middle = Math.floor((low + high) / 2)
+    const candidate = cut(middle)
+    if (bytes(candidate) <= maxBytes) {
+      [kept, best, low] = [middle, candidate, middle + 1]
+    } else {
+      high = middle - 1
+    }
+  }
+  return { answer: best, keptPerObservable: kept }
+}
+
+/** The deliberate answer: observe's verdicts, without the entities they come from. */
+export function deliberateAnswer (observables: Observable[], outcomes: Array<unknown[] | RelayError>, options: Judging & { limit: number }): DeliberateAnswer {
+  const { read, failures, failed } = split(observables, outcomes, options.limit)
+  if (failed) return { errors: uniqueErrors(failures) }
+  return envelope(deliberateBundle(read, options.limit, options), failures)
+}
