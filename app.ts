@@ -1,20 +1,17 @@
-// The relay as one Fastify plugin: plugins/ (configuration, auth, the C1fApp client, errors,
-// documentation), then routes/. server.ts and the tests register it the same way.
+// The relay as one Fastify plugin: every file of plugins/ (each names the plugins it depends on),
+// then every file of routes/ (a folder is a route prefix). build-server.ts registers it, with the
+// configuration read once, which autoload hands to every plugin and route.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autoload from '@fastify/autoload'
 import { Ajv } from 'ajv'
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
+import type { ConfigReading } from './lib/config.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
-export interface AppOptions {
-  /** the environment to configure the relay from (process.env in production, the tests' own in tests) */
-  env: Record<string, string | undefined>
-}
-
-const app: FastifyPluginAsync<AppOptions> = async function app (fastify, opts) {
+const app: FastifyPluginAsync<ConfigReading> = async function app (fastify, opts) {
   // Threat Response's JSON is taken as sent: no type coercion ("5" is no number, 5 no string).
   const ajv = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false, strict: false })
   fastify.setValidatorCompiler(({ schema }) => ajv.compile(schema))

@@ -5,6 +5,7 @@ import awsLambdaFastify, { type LambdaResponse } from '@fastify/aws-lambda'
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from './build-server.js'
+import { readConfig } from './lib/config.js'
 import { withSecretKey } from './lambda-secrets.js'
 
 export type ProxyEvent = APIGatewayProxyEventV2 | APIGatewayProxyEvent
@@ -24,7 +25,7 @@ interface Relay {
 }
 
 async function build (env: Record<string, string | undefined>): Promise<Relay> {
-  const server = await buildServer(await withSecretKey(env))
+  const server = await buildServer(readConfig(await withSecretKey(env)))
   // No route reads the raw event, so requests are not decorated with it.
   const proxy = awsLambdaFastify<ProxyEvent>(server, { decorateRequest: false, binaryMimeTypes: BINARY_TYPES })
   await server.ready()

@@ -1,9 +1,11 @@
-// The relay as the benchmark runs it: the real app through server.ts's start(), built, in its own
-// process, configured by its environment. On the same Fastify instance, before it listens, the
+// The relay as the benchmark runs it: built by build-server.ts and listening as server.ts does, in
+// its own process, configured by its environment. On the same Fastify instance, before it listens, the
 // benchmark adds the ceiling route (W1's answer bytes from memory) and two counters.
 import type { AddressInfo } from 'node:net'
 import { PerformanceObserver } from 'node:perf_hooks'
-import { start } from '../server.js'
+import { buildServer } from '../build-server.js'
+import { readConfig } from '../lib/config.js'
+import { listen } from '../server.js'
 import { serve } from './ipc.js'
 import { startProfile, type ProfileSplit } from './profile.js'
 import { LIMIT_PATH, type RelayReady, type RelayRequest, type RelayStats } from './protocol.js'
@@ -13,16 +15,16 @@ let stopProfile: (() => Promise<ProfileSplit>) | undefined
 const stats: RelayStats = { calls: 0, errorAnswers: 0, gcMs: 0 }
 new PerformanceObserver(list => { for (const entry of list.getEntries()) stats.gcMs += entry.duration }).observe({ entryTypes: ['gc'] })
 
-const relay = await start(process.env, undefined, server => {
-  server.server.on('request', () => { stats.calls++ })
-  server.addHook('onSend', (request, reply, payload, done) => {
-    if (typeof payload === 'string' && payload.includes('"errors":[')) stats.errorAnswers++
-    done(null, payload)
-  })
-  server.post(LIMIT_PATH, (request, reply) => {
-    reply.type('application/json; charset=utf-8').send(limitBody)
-  })
+const relay = await buildServer(readConfig(process.env))
+relay.server.on('request', () => { stats.calls++ })
+relay.addHook('onSend', (request, reply, payload, done) => {
+  if (typeof payload === 'string' && payload.includes('"errors":[')) stats.errorAnswers++
+  done(null, payload)
 })
+relay.post(LIMIT_PATH, (request, reply) => {
+  reply.type('application/json; charset=utf-8').send(limitBody)
+})
+await listen(relay)
 
 process.on('disconnect', () => { relay.close().then(() => process.exit(0), () => process.exit(1)) })
 

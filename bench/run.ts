@@ -1,6 +1,6 @@
-// `npm run bench`: builds, then runs the C1fApp simulator and the relay (the real app through
-// server.ts's start(), built) as separate processes, drives the relay with autocannon, prints a table
-// and writes bench/results.json. Targets print PASS or FAIL and the exit code is 0 either way
+// `npm run bench`: builds, then runs the C1fApp simulator and the relay (the real app, built, as
+// build-server.ts builds it and server.ts listens) as separate processes, drives the relay with
+// autocannon, prints a table and writes bench/results.json. Targets print PASS or FAIL and the exit code is 0 either way
 // (figures on a shared machine are noisy); only a broken run (a wrong answer, a child that dies)
 // exits non-zero.
 import { execFile, fork } from 'node:child_process'

@@ -4,8 +4,8 @@
 // observe route's own compiled serializer (fast-json-stringify from the route's answer schema), to
 // set against the measured latency of the call.
 import { performance } from 'node:perf_hooks'
-import Fastify from 'fastify'
-import app from '../app.js'
+import { buildServer } from '../build-server.js'
+import { readConfig } from '../lib/config.js'
 import { observeAnswer } from '../lib/relay-answer.js'
 import type { Observable } from './data.js'
 
@@ -74,8 +74,7 @@ export async function timeSplit ({ env, authorization, observable, answer }: Spl
   const options = { limit, now: Date.now(), validDays: 7, maxBytes: 5000000 }
   const map = time(() => observeAnswer([observable], [records], options))
 
-  const relay = Fastify({ logger: false })
-  await relay.register(app, { env })
+  const relay = await buildServer(readConfig(env), false)
   let serialize: ((payload: unknown) => string) | undefined
   relay.addHook('onSend', (request, reply, payload, done) => {
     serialize = reply.getSerializationFunction('200') as (payload: unknown) => string

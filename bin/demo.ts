@@ -3,19 +3,23 @@
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { createSigner } from 'fast-jwt'
-import { start } from '../server.js'
+import { buildServer } from '../build-server.js'
+import { readConfig } from '../lib/config.js'
+import { listen } from '../server.js'
 import { DEMO_OBSERVABLES } from '../simulator/dataset.js'
 import { DEMO_API_KEY, startSimulator } from '../simulator/server.js'
 
 const secretKey = randomBytes(32).toString('hex')
 const simulator = await startSimulator({ port: Number(process.env.SIMULATOR_PORT ?? 0) })
-const relay = await start({
+const relay = await buildServer(readConfig({
   SECRET_KEY: secretKey,
   C1FAPP_API_URL: simulator.url,
   PORT: process.env.PORT ?? '3000',
   HOST: '127.0.0.1',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn'
-}, () => simulator.close())
+}))
+relay.addHook('onClose', () => simulator.close())
+await listen(relay)
 
 const { port } = relay.server.address() as AddressInfo
 const base = `http://127.0.0.1:${port}`

@@ -64,6 +64,8 @@ export interface RelayConfig extends Omit<Environment, 'JWKS_HOSTS' | 'TRUST_PRO
   /** Fastify's trustProxy */
   TRUST_PROXY: TrustProxy
   CTR_ENTITIES_LIMIT: number
+  /** on AWS Lambda (its runtime sets AWS_LAMBDA_FUNCTION_NAME): no second listener there */
+  ON_LAMBDA: boolean
 }
 
 export class ConfigError extends Error {
@@ -163,7 +165,8 @@ export function readConfig (env: Record<string, string | undefined>): ConfigRead
     ...environment,
     JWKS_HOSTS: environment.JWKS_HOSTS.split(',').map(host => host.toLowerCase()),
     TRUST_PROXY: trustProxy as TrustProxy,
-    CTR_ENTITIES_LIMIT: readEntitiesLimit(env.CTR_ENTITIES_LIMIT === '' ? undefined : env.CTR_ENTITIES_LIMIT, warnings)
+    CTR_ENTITIES_LIMIT: readEntitiesLimit(env.CTR_ENTITIES_LIMIT === '' ? undefined : env.CTR_ENTITIES_LIMIT, warnings),
+    ON_LAMBDA: env.AWS_LAMBDA_FUNCTION_NAME !== undefined
   }
   return { config, warnings }
 }

@@ -1,5 +1,7 @@
+// fastify.config: the configuration build-server.ts was given, read once by lib/config.ts; its
+// warnings (values it replaced) are logged once the logger exists.
 import fp from 'fastify-plugin'
-import { readConfig, type RelayConfig } from '../lib/config.js'
+import type { ConfigReading, RelayConfig } from '../lib/config.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -7,13 +9,7 @@ declare module 'fastify' {
   }
 }
 
-export interface ConfigPluginOptions {
-  /** the environment to read: the entry points hand in process.env, tests their own */
-  env: Record<string, string | undefined>
-}
-
-export default fp<ConfigPluginOptions>(async function config (fastify, opts) {
-  const { config, warnings } = readConfig(opts.env)
+export default fp<ConfigReading>(async function config (fastify, { config, warnings }) {
   for (const warning of warnings) fastify.log.warn(warning)
   fastify.decorate('config', config)
 }, { name: 'config', fastify: '5.x' })

@@ -32,13 +32,9 @@ export interface RelayMetrics {
   address: () => AddressInfo | undefined
 }
 
-export interface MetricsPluginOptions {
-  env: Record<string, string | undefined>
-}
-
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60]
 
-export default fp<MetricsPluginOptions>(async function metrics (fastify, opts) {
+export default fp(async function metrics (fastify) {
   const registry = new Registry()
   const registers = [registry]
   collectDefaultMetrics({ register: registry })
@@ -68,7 +64,7 @@ export default fp<MetricsPluginOptions>(async function metrics (fastify, opts) {
 
   let server: Server | undefined
   const config = fastify.config
-  if (config.METRICS_PORT !== undefined && opts.env.AWS_LAMBDA_FUNCTION_NAME === undefined) {
+  if (config.METRICS_PORT !== undefined && !config.ON_LAMBDA) {
     const listener = createServer((req, res) => {
       if (req.method !== 'GET' || req.url !== '/metrics') {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found')

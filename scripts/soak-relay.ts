@@ -1,10 +1,12 @@
-// The relay as `npm run soak` runs it: server.ts's start() in a process of its own (so its memory
+// The relay as `npm run soak` runs it: built and listening as server.ts does, in a process of its own (so its memory
 // is its own), started with --expose-gc. It tells its parent where it listens, and answers
 // "memory" with its usage after a full garbage collection.
 import type { AddressInfo } from 'node:net'
-import { start } from '../server.js'
+import { buildServer } from '../build-server.js'
+import { readConfig } from '../lib/config.js'
+import { listen } from '../server.js'
 
-const relay = await start(process.env)
+const relay = await listen(await buildServer(readConfig(process.env)))
 const { port } = relay.server.address() as AddressInfo
 process.send?.({ listening: `http://127.0.0.1:${port}` })
 

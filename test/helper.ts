@@ -1,15 +1,15 @@
-// The one way tests build the relay: Fastify + app.ts, configured through plugin options,
-// talking to a C1fApp simulator on loopback over real sockets.
+// The one way tests build the relay: build-server.ts's builder, as the process entries use it, with
+// the test's own configuration, talking to a C1fApp simulator on loopback over real sockets.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Value } from '@sinclair/typebox/value'
 import { createSigner } from 'fast-jwt'
-import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
-import app from '../app.js'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { buildServer, type Logging } from '../build-server.js'
+import { readConfig } from '../lib/config.js'
 import { Envelope } from '../lib/schemas/envelope.js'
 import { ObserveBundleSchema } from '../lib/schemas/ctim.js'
-import { serverOptions, type Logging } from '../lib/server-options.js'
 import { DEMO_API_KEY, startSimulator, type Simulator } from '../simulator/server.js'
 
 /** What the helpers need of a tap test. */
@@ -48,11 +48,19 @@ export const PLAIN_UPSTREAM = { CACHE_TTL_S: '0', C1FAPP_RETRIES: '0', C1FAPP_BR
  */
 export const UNSHED = { MAX_EVENT_LOOP_DELAY_MS: '0' }
 
-/** The relay as server.ts builds it; its log goes to `logging.stream` when given, else nowhere. */
-export async function buildApp (t: Test, env: Record<string, string | undefined> = {}, logging: Logging | false = false): Promise<FastifyInstance> {
-  const instance = Fastify(serverOptions(logging))
-  await instance.register(app, { env: { SECRET_KEY, ...PLAIN_UPSTREAM, ...UNSHED, ...env } })
+/**
+ * The relay as server.ts builds it, ready; its log goes to `logging.stream` when given, else
+ * nowhere. `beforeReady` may add to it first (a probe route of a test).
+ */
+export async function buildApp (
+  t: Test,
+  env: Record<string, string | undefined> = {},
+  logging: Logging | false = false,
+  beforeReady?: (app: FastifyInstance) => void
+): Promise<FastifyInstance> {
+  const instance = await buildServer(readConfig({ SECRET_KEY, ...PLAIN_UPSTREAM, ...UNSHED, ...env }), logging)
   t.teardown(() => instance.close())
+  beforeReady?.(instance)
   await instance.ready()
   return instance
 }

@@ -1,10 +1,11 @@
-// Log hygiene: the relay built as server.ts builds it (lib/server-options.ts), logging everything
+// Log hygiene: the relay built as server.ts builds it (build-server.ts), logging everything
 // it can (level trace) to a captured stream, through succeeding and failing calls of every kind.
 // Neither SECRET_KEY, nor any JWT, nor any C1fApp key may appear anywhere in that output.
 import t from 'tap'
 import { Writable } from 'node:stream'
 import { createSigner } from 'fast-jwt'
-import { REDACTED_PATHS, serverOptions } from '../lib/server-options.js'
+import { REDACTED_PATHS, serverOptions } from '../build-server.js'
+import { readConfig } from '../lib/config.js'
 import { buildRelay, C1FAPP_KEY, post, SECRET_KEY, token } from './helper.js'
 
 const WRONG_KEY = 'wrong-c1fapp-key-5f1d0c9a7b3e4d21'
@@ -120,9 +121,11 @@ t.test('bad configuration is reported without the value', async t => {
 
 t.test('server.ts logs to standard output, with the same redaction; the tests log nowhere or to their stream', async t => {
   const timeouts = { requestTimeout: 10000, connectionTimeout: 60000, http: { headersTimeout: 10000, connectionsCheckingInterval: 1000 } }
-  t.strictSame(serverOptions({ level: 'warn' }), { ...timeouts, logger: { level: 'warn', redact: REDACTED_PATHS }, return503OnClosing: false })
+  const { config } = readConfig({ SECRET_KEY })
+  const fixed = { ...timeouts, trustProxy: false, return503OnClosing: false }
+  t.strictSame(serverOptions(config, { level: 'warn' }), { ...fixed, logger: { level: 'warn', redact: REDACTED_PATHS } })
   t.strictSame(REDACTED_PATHS, ['req.headers.authorization'])
-  t.strictSame(serverOptions(false), { ...timeouts, logger: false, return503OnClosing: false })
+  t.strictSame(serverOptions(config, false), { ...fixed, logger: false })
   const { stream } = capture()
-  t.equal((serverOptions({ level: 'trace', stream }).logger as { stream: unknown }).stream, stream)
+  t.equal((serverOptions(config, { level: 'trace', stream }).logger as { stream: unknown }).stream, stream)
 })

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import puppeteer, { type Page } from 'puppeteer-core'
 import t from 'tap'
 import { buildServer } from '../../build-server.js'
+import { readConfig } from '../../lib/config.js'
 import { startSimulator } from '../../simulator/server.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -27,11 +28,11 @@ interface Description {
 async function startRelay (): Promise<string> {
   const simulator = await startSimulator()
   t.teardown(() => simulator.close())
-  const relay = await buildServer({
+  const relay = await buildServer(readConfig({
     SECRET_KEY: 'browser-test-secret-key-that-is-long-enough-0123',
     C1FAPP_API_URL: simulator.url,
     LOG_LEVEL: 'warn'
-  })
+  }))
   t.teardown(() => relay.close())
   await relay.listen({ host: '127.0.0.1', port: 0 })
   return `http://127.0.0.1:${(relay.server.address() as AddressInfo).port}`

@@ -1,13 +1,15 @@
 // Contract §4: the environment, validated once; bad configuration stops start-up and says why.
 import t from 'tap'
 import { Writable } from 'node:stream'
-import Fastify from 'fastify'
-import app from '../../app.js'
 import type { TSchema } from '@sinclair/typebox'
 import { ConfigError, DEFAULT_C1FAPP_API_URL, EnvironmentSchema, readConfig } from '../../lib/config.js'
-import { SECRET_KEY } from '../helper.js'
+import { buildApp, SECRET_KEY } from '../helper.js'
 
 const secret = { SECRET_KEY }
+
+t.test('on AWS Lambda: its runtime says so', async t => {
+  t.equal(readConfig({ ...secret, AWS_LAMBDA_FUNCTION_NAME: 'relay' }).config.ON_LAMBDA, true)
+})
 
 t.test('defaults', async t => {
   const { config, warnings } = readConfig(secret)
@@ -44,7 +46,8 @@ t.test('defaults', async t => {
     HOST: '127.0.0.1',
     TRUST_PROXY: false,
     LOG_LEVEL: 'info',
-    CTR_ENTITIES_LIMIT: 100
+    CTR_ENTITIES_LIMIT: 100,
+    ON_LAMBDA: false
   })
   t.equal(DEFAULT_C1FAPP_API_URL, 'https://www.c1fapp.com/cifapp/api/')
 })
@@ -179,10 +182,7 @@ t.test('TRUST_PROXY: false, true, or the proxies\' addresses and ranges', async 
 t.test('the config plugin decorates the instance and logs the warnings once', async t => {
   const lines: string[] = []
   const stream = new Writable({ write (chunk, _encoding, done) { lines.push(chunk.toString()); done() } })
-  const server = Fastify({ logger: { level: 'warn', stream } })
-  await server.register(app, { env: { ...secret, CTR_ENTITIES_LIMIT: 'lots' } })
-  await server.ready()
-  t.teardown(() => server.close())
+  const server = await buildApp(t, { CTR_ENTITIES_LIMIT: 'lots' }, { level: 'warn', stream })
   t.equal(server.config.CTR_ENTITIES_LIMIT, 100)
   t.equal(lines.length, 1)
   t.match(JSON.parse(lines[0]), { level: 40, msg: 'CTR_ENTITIES_LIMIT must be a positive integer; using the default 100' })

@@ -7,6 +7,7 @@ import http from 'node:http'
 import net, { type AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import { buildServer } from '../../build-server.js'
+import { readConfig } from '../../lib/config.js'
 import { UNAUTHENTICATED_BODY_BYTES } from '../../plugins/security.js'
 import { buildApp, fatal, SECRET_KEY } from '../helper.js'
 
@@ -85,7 +86,7 @@ t.test('an aborted upload is logged at info, not as a failure of the relay', asy
 })
 
 t.test('a client that drips its request is cut off once REQUEST_TIMEOUT_MS is up', async t => {
-  const server = await buildServer({ SECRET_KEY, LOG_LEVEL: 'silent', REQUEST_TIMEOUT_MS: '1000' })
+  const server = await buildServer(readConfig({ SECRET_KEY, LOG_LEVEL: 'silent', REQUEST_TIMEOUT_MS: '1000' }))
   t.teardown(() => server.close())
   await server.listen({ port: 0, host: '127.0.0.1' })
   const socket = net.connect((server.server.address() as AddressInfo).port, '127.0.0.1')
@@ -108,7 +109,7 @@ t.test('a client that drips its request is cut off once REQUEST_TIMEOUT_MS is up
 })
 
 t.test('the client time-outs reach Fastify', async t => {
-  const server = await buildServer({ SECRET_KEY, LOG_LEVEL: 'silent', REQUEST_TIMEOUT_MS: '2000', CONNECTION_TIMEOUT_MS: '45000' })
+  const server = await buildServer(readConfig({ SECRET_KEY, LOG_LEVEL: 'silent', REQUEST_TIMEOUT_MS: '2000', CONNECTION_TIMEOUT_MS: '45000' }))
   t.teardown(() => server.close())
   t.equal(server.initialConfig.connectionTimeout, 45000)
   t.equal(server.server.requestTimeout, 2000)

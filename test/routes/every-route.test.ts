@@ -1,9 +1,7 @@
 // Contract §1 and §1.1: every route's answer, and every way a body can be wrong.
 import t from 'tap'
-import Fastify from 'fastify'
-import app from '../../app.js'
 import { VERSION } from '../../lib/version.js'
-import { bearer, buildRelay, fatal, post, saveAnswer, SECRET_KEY } from '../helper.js'
+import { bearer, buildApp, buildRelay, fatal, post, saveAnswer } from '../helper.js'
 
 function invalid (what: string) {
   return fatal('invalid argument', `Invalid JSON payload received. ${what}`)
@@ -110,10 +108,9 @@ t.test('a request Fastify cannot read is refused in the envelope', async t => {
 })
 
 t.test('a bug answers 500 in the envelope, without details', async t => {
-  const server = Fastify({ logger: false })
-  await server.register(app, { env: { SECRET_KEY } })
-  server.get('/boom', async () => { throw new Error('secret detail') })
-  t.teardown(() => server.close())
+  const server = await buildApp(t, {}, false, app => {
+    app.get('/boom', async () => { throw new Error('secret detail') })
+  })
   const response = await server.inject({ method: 'GET', url: '/boom' })
   t.equal(response.statusCode, 500)
   t.strictSame(response.json(), fatal('unknown', 'The relay failed unexpectedly; its log says why.'))
