@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { Envelope } from '../../lib/ctim/schemas.js'
-import { observablesBody } from '../../lib/observables.js'
+import { observablesBody, observablesToQuery, withWarnings } from '../../lib/observables.js'
 import { BEARER } from '../../lib/routes.js'
 
 const deliberate: FastifyPluginAsyncTypebox = async function deliberate (fastify) {
@@ -14,8 +14,8 @@ const deliberate: FastifyPluginAsyncTypebox = async function deliberate (fastify
       response: { 200: Envelope(Type.Object({}, { additionalProperties: false })) }
     },
     onRequest: fastify.authenticate
-  }, async function deliberateObservables () {
-    return { data: {} }
+  }, async function deliberateObservables (request) {
+    return withWarnings({ data: {} }, observablesToQuery(request.body, fastify.config).warnings)
   })
 }
 

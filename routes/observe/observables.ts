@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { observeAnswer } from '../../lib/answer.js'
 import { Envelope, ObserveBundleSchema } from '../../lib/ctim/schemas.js'
-import { observablesBody, observablesToQuery } from '../../lib/observables.js'
+import { observablesBody, observablesToQuery, withWarnings } from '../../lib/observables.js'
 import { BEARER } from '../../lib/routes.js'
 
 const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
@@ -16,9 +16,9 @@ const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
     },
     onRequest: fastify.authenticate
   }, async function observeObservables (request) {
-    const observables = observablesToQuery(request.body)
+    const { observables, warnings } = observablesToQuery(request.body, fastify.config)
     const outcomes = await fastify.c1fapp.lookupEach(request.c1fappKey, observables.map(({ value }) => value))
-    return observeAnswer(observables, outcomes, request.entitiesLimit)
+    return withWarnings(observeAnswer(observables, outcomes, request.entitiesLimit), warnings)
   })
 }
 
