@@ -3,19 +3,33 @@
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { createSigner } from 'fast-jwt'
+import { startFailure } from '../lib/start-failure.js'
 import { start } from '../server.js'
 import { DEMO_OBSERVABLES } from '../simulator/dataset.js'
 import { DEMO_API_KEY, startSimulator } from '../simulator/server.js'
 
+/** A port taken or unusable: one line with the variable to set, exit 1; anything else is a bug. */
+async function orStop<T> (starting: Promise<T>, variable: string, example: string, cleanUp?: () => Promise<void>): Promise<T> {
+  try {
+    return await starting
+  } catch (error) {
+    const line = startFailure(error, variable, example)
+    if (line === undefined) throw error
+    console.error(line)
+    await cleanUp?.()
+    process.exit(1)
+  }
+}
+
 const secretKey = randomBytes(32).toString('hex')
-const simulator = await startSimulator({ port: Number(process.env.SIMULATOR_PORT ?? 0) })
-const relay = await start({
+const simulator = await orStop(startSimulator({ port: Number(process.env.SIMULATOR_PORT ?? 0) }), 'SIMULATOR_PORT', 'SIMULATOR_PORT=8080 npm run demo')
+const relay = await orStop(start({
   SECRET_KEY: secretKey,
   C1FAPP_API_URL: simulator.url,
   PORT: process.env.PORT ?? '3000',
   HOST: '127.0.0.1',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn'
-}, () => simulator.close())
+}, () => simulator.close()), 'PORT', 'PORT=3001 npm run demo', () => simulator.close())
 
 const { port } = relay.server.address() as AddressInfo
 const base = `http://127.0.0.1:${port}`

@@ -37,7 +37,7 @@ export const EnvironmentSchema = Type.Object({
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 1000, description: 'the event-loop delay over which relay calls are refused as overloaded, in milliseconds (0 turns the check off; up to 60000)' }),
   MAX_HEAP_USED_BYTES: Type.Optional(Type.Integer({ minimum: 0, description: 'the V8 heap use over which relay calls are refused as overloaded, in bytes (0 turns the check off; unset: 90% of the V8 heap limit)' })),
   MAX_RSS_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'the resident memory over which relay calls are refused as overloaded, in bytes (0 turns the check off)' }),
-  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 600000, default: 15000, description: 'how long in-flight calls may take to finish after SIGTERM or SIGINT before the process exits anyway, in milliseconds (0–600000)' }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 600000, default: 25000, description: 'how long in-flight calls may take to finish after SIGTERM or SIGINT before the process exits anyway, in milliseconds (0–600000)' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'the TCP port the server listens on (0–65535)' }),
   HOST: Type.String({ pattern: '^\\S+$', default: '127.0.0.1', description: 'the address the server listens on' }),
   TRUST_PROXY: Type.String({

@@ -33,7 +33,7 @@ t.test('defaults', async t => {
     MAX_BODY_BYTES: 1048576,
     MAX_EVENT_LOOP_DELAY_MS: 1000,
     MAX_RSS_BYTES: 0,
-    SHUTDOWN_GRACE_MS: 15000,
+    SHUTDOWN_GRACE_MS: 25000,
     PORT: 3000,
     HOST: '127.0.0.1',
     TRUST_PROXY: false,
