@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # The relay as a container: `node dist/server.js` on 0.0.0.0:3000, with production dependencies only.
 #   docker build -t c1fapp-relay .
-#   docker run --rm -p 3000:3000 -e SECRET_KEY=… c1fapp-relay
+#   docker run --rm --stop-timeout 35 -p 3000:3000 -e SECRET_KEY=… c1fapp-relay
 # Node 24, as the Lambda runtime in template.yaml (Node 20 reached its end of life in April 2026).
 
 # Build stage: every dependency (TypeScript included), then dist/.
@@ -32,6 +32,7 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/watchdog', { headers: { 'Health-Check': 'docker' } }).then(r => r.json()).then(b => process.exit(b.data === 'docker' ? 0 : 1), () => process.exit(1))"]
 # Exec form: node is PID 1 and gets SIGTERM itself (no npm or shell in between); close-with-grace
-# then lets calls in flight finish and closes the server. The V8 heap settings are `npm start`'s
+# then lets calls in flight finish (SHUTDOWN_GRACE_MS, 25 s by default) and closes the server:
+# stop the container with `docker stop -t 35` (Docker kills it after 10 s by default). The V8 heap settings are `npm start`'s
 # (package.json; README "Performance"): they keep a busy relay's memory bounded.
 CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=20", "dist/server.js"]

@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 // `c1fapp-relay jwt`: the legacy token of the C1fApp module, its SECRET_KEY, and where to put
-// each (lib/cli.ts holds the logic; this file talks to the terminal).
+// each (bin/jwt-command.ts holds the logic; this file talks to the terminal).
 import settings from '../module_settings.json' with { type: 'json' }
+import { text } from 'node:stream/consumers'
 import {
-  checkKey, generateSecret, jwtReport, legacyToken, parseCommand, parseJwtArguments,
+  checkKey, generateSecret, givenKey, jwtReport, keyFromInput, legacyToken, parseCommand, parseJwtArguments,
   typeHidden, UsageError, USAGE, type HiddenInput
-} from '../lib/cli.js'
+} from './jwt-command.js'
 
 /** Reads a line from the terminal without echoing it (raw mode: the terminal shows nothing). */
 async function askHidden (prompt: string): Promise<string> {
   const { stdin, stderr } = process
-  if (stdin.isTTY !== true) throw new UsageError('No terminal to ask for the C1fApp API key on: pass it with --key.')
   // raw mode before the prompt: keys typed as soon as it shows are neither echoed nor signals
   stdin.setRawMode(true)
   stdin.setEncoding('utf8')
@@ -42,7 +42,9 @@ async function main (argv: string[]): Promise<void> {
   if (command.command === 'help') return console.log(USAGE)
   const options = parseJwtArguments(command.args)
   if (options.help) return console.log(USAGE)
-  const key = options.key ?? checkKey(await askHidden(`${settings.jwt.key} (not shown as you type): `))
+  const key = givenKey(options, process.env) ?? (process.stdin.isTTY === true
+    ? checkKey(await askHidden(`${settings.jwt.key} (not shown as you type): `))
+    : keyFromInput(await text(process.stdin)))
   const secret = options.secret ?? generateSecret()
   console.log(jwtReport({ jwt: legacyToken(key, secret), secret, settings }))
 }

@@ -5,21 +5,39 @@ import type { AddressInfo } from 'node:net'
 import { createSigner } from 'fast-jwt'
 import { buildServer } from '../build-server.js'
 import { readConfig } from '../lib/config.js'
+import { startFailure } from './start-failure.js'
 import { listen } from '../server.js'
 import { DEMO_OBSERVABLES } from '../simulator/dataset.js'
 import { DEMO_API_KEY, startSimulator } from '../simulator/server.js'
 
+/** A port taken or unusable: one line with the variable to set, exit 1; anything else is a bug. */
+async function orStop<T> (starting: Promise<T>, variable: string, example: string, cleanUp?: () => Promise<void>): Promise<T> {
+  try {
+    return await starting
+  } catch (error) {
+    const line = startFailure(error, variable, example)
+    if (line === undefined) throw error
+    console.error(line)
+    await cleanUp?.()
+    process.exit(1)
+  }
+}
+
 const secretKey = randomBytes(32).toString('hex')
-const simulator = await startSimulator({ port: Number(process.env.SIMULATOR_PORT ?? 0) })
-const relay = await buildServer(readConfig({
+const simulator = await orStop(startSimulator({ port: Number(process.env.SIMULATOR_PORT ?? 0) }), 'SIMULATOR_PORT', 'SIMULATOR_PORT=8080 npm run demo')
+/** The relay on the simulator, listening; it closes the simulator when it closes. */
+async function start (env: Record<string, string>) {
+  const relay = await buildServer(readConfig(env))
+  relay.addHook('onClose', () => simulator.close())
+  return listen(relay)
+}
+const relay = await orStop(start({
   SECRET_KEY: secretKey,
   C1FAPP_API_URL: simulator.url,
   PORT: process.env.PORT ?? '3000',
   HOST: '127.0.0.1',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn'
-}))
-relay.addHook('onClose', () => simulator.close())
-await listen(relay)
+}), 'PORT', 'PORT=3001 npm run demo', () => simulator.close())
 
 const { port } = relay.server.address() as AddressInfo
 const base = `http://127.0.0.1:${port}`

@@ -1,20 +1,31 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { RelayError } from './relay-error.js'
 
 export const SUPPORTED_TYPES = ['domain', 'ip', 'url'] as const
 export type SupportedType = typeof SUPPORTED_TYPES[number]
 
-/** The limits of configuration (lib/config.ts) that shape the body. */
+/** The limits of configuration (lib/config.ts) on what one call looks up. */
 export interface ObservableLimits {
   MAX_OBSERVABLES: number
   MAX_VALUE_LENGTH: number
 }
 
-/** The body of every /…/observables route: what Threat Response sends about an investigation. */
+/**
+ * The body of every /…/observables route: what Threat Response sends about an investigation.
+ * The limits are not the schema's: Threat Response sends every observable of an investigation to
+ * every module, so one unrelated value must not refuse the whole call (observablesToQuery).
+ */
 export function observablesBody (limits: ObservableLimits) {
   return Type.Array(Type.Object({
     type: Type.String({ minLength: 1, description: 'observable type; only domain, ip and url are looked up' }),
-    value: Type.String({ minLength: 1, maxLength: limits.MAX_VALUE_LENGTH })
-  }), { maxItems: limits.MAX_OBSERVABLES, description: 'the observables of an investigation' })
+    value: Type.String({
+      minLength: 1,
+      description: `a domain, ip or url value longer than ${limits.MAX_VALUE_LENGTH} characters (MAX_VALUE_LENGTH) is skipped with a warning`
+    })
+  }), {
+    description: `the observables of an investigation; the first ${limits.MAX_OBSERVABLES} distinct domain, ip and url ` +
+      'observables (MAX_OBSERVABLES) are looked up, the others left out with a warning'
+  })
 }
 
 export type ObservablesBody = Static<ReturnType<typeof observablesBody>>
@@ -24,22 +35,62 @@ export interface Observable {
   value: string
 }
 
+export interface ObservablesToQuery {
+  observables: Observable[]
+  /** `"type":"warning"` errors for what the limits left out; they join the answer's errors */
+  warnings: RelayError[]
+}
+
 function isSupported (type: string): type is SupportedType {
   return (SUPPORTED_TYPES as readonly string[]).includes(type)
+}
+
+/** Characters as JSON Schema counts them (code points); a string of fewer UTF-16 units has no more. */
+function longerThan (value: string, limit: number): boolean {
+  if (value.length <= limit) return false
+  let points = 0
+  // codePointAt reads a surrogate pair as one character, a lone surrogate as one too
+  for (let i = 0; i < value.length; i += value.codePointAt(i)! > 0xffff ? 2 : 1) if (++points > limit) return true
+  return false
+}
+
+const NAMED_AT_MOST = 5
+
+function tooLongWarning (positions: string[], limit: number): RelayError {
+  const named = positions.slice(0, NAMED_AT_MOST).join(', ')
+  const more = positions.length > NAMED_AT_MOST ? ` and ${positions.length - NAMED_AT_MOST} more` : ''
+  const what = positions.length === 1 ? 'observable was' : 'observables were'
+  return new RelayError('invalid argument',
+    `${positions.length} ${what} not looked up: the value is longer than the limit of ${limit} characters (MAX_VALUE_LENGTH): ${named}${more}.`, 'warning')
+}
+
+function tooManyWarning (leftOut: number, limit: number): RelayError {
+  const what = leftOut === 1 ? 'observable was' : 'observables were'
+  return new RelayError('invalid argument',
+    `${leftOut} ${what} not looked up: only the first ${limit} distinct domain, ip and url observables of a call are (MAX_OBSERVABLES).`, 'warning')
 }
 
 /**
  * The observables worth a C1fApp query: supported types only (Threat Response sends every
  * observable of an investigation to every module), each (type, value) once, in request order.
+ * The limits apply to these alone: a value over MAX_VALUE_LENGTH is skipped, and past
+ * MAX_OBSERVABLES the rest are left out, each with one warning naming the limit.
  */
-export function observablesToQuery (body: ObservablesBody): Observable[] {
+export function observablesToQuery (body: ObservablesBody, limits: ObservableLimits): ObservablesToQuery {
   const seen = new Set<string>()
-  const result: Observable[] = []
-  for (const { type, value } of body) {
+  const observables: Observable[] = []
+  const tooLong: string[] = []
+  let leftOut = 0
+  for (const [index, { type, value }] of body.entries()) {
     const key = `${type}\u0000${value}`
     if (!isSupported(type) || seen.has(key)) continue
     seen.add(key)
-    result.push({ type, value })
+    if (longerThan(value, limits.MAX_VALUE_LENGTH)) tooLong.push(`body/${index} (${type})`)
+    else if (observables.length < limits.MAX_OBSERVABLES) observables.push({ type, value })
+    else leftOut++
   }
-  return result
+  const warnings = []
+  if (tooLong.length > 0) warnings.push(tooLongWarning(tooLong, limits.MAX_VALUE_LENGTH))
+  if (leftOut > 0) warnings.push(tooManyWarning(leftOut, limits.MAX_OBSERVABLES))
+  return { observables, warnings }
 }

@@ -14,9 +14,14 @@ export interface Answer<T> {
 export type ObserveAnswer = Answer<ObserveBundle>
 export type DeliberateAnswer = Answer<DeliberateBundle>
 
-export interface AnswerOptions extends Judging {
+export interface DeliberateOptions extends Judging {
   /** CTR_ENTITIES_LIMIT of the call */
   limit: number
+  /** what the relay left out of the body (lib/observables.ts): first among the errors */
+  skipped?: RelayError[]
+}
+
+export interface AnswerOptions extends DeliberateOptions {
   /** ANSWER_MAX_BYTES */
   maxBytes: number
 }
@@ -35,7 +40,7 @@ interface Split {
 }
 
 /** `outcomes[i]` is C1fApp's answer for `observables[i]`, or why there is none. */
-function split (observables: Observable[], outcomes: Array<unknown[] | RelayError>, limit: number): Split {
+function split (observables: Observable[], outcomes: Array<unknown[] | RelayError>, { limit, skipped = [] }: DeliberateOptions): Split {
   const answers = []
   const failures: RelayError[] = []
   for (const [i, observable] of observables.entries()) {
@@ -44,7 +49,7 @@ function split (observables: Observable[], outcomes: Array<unknown[] | RelayErro
     else answers.push({ observable, records: outcome })
   }
   const { read, warnings } = readAnswers(answers, limit)
-  return { read, failures: [...failures, ...warnings], failed: observables.length > 0 && answers.length === 0 }
+  return { read, failures: [...skipped, ...failures, ...warnings], failed: observables.length > 0 && answers.length === 0 }
 }
 
 function envelope<T> (data: T, errors: RelayError[]): Answer<T> {
@@ -81,7 +86,7 @@ function recordBound ({ observable, records }: ReadRecords, limit: number): numb
 
 /** The observe answer, cut to ANSWER_MAX_BYTES when it would be larger. */
 export function observeAnswer (observables: Observable[], outcomes: Array<unknown[] | RelayError>, options: AnswerOptions): Answered<ObserveBundle> {
-  const { read, failures, failed } = split(observables, outcomes, options.limit)
+  const { read, failures, failed } = split(observables, outcomes, options)
   if (failed) return { answer: { errors: uniqueErrors(failures) } }
   const { limit, maxBytes } = options
   const full = envelope(observeBundle(read, limit, options), failures)
@@ -110,8 +115,8 @@ export function observeAnswer (observables: Observable[], outcomes: Array<unknow
 }
 
 /** The deliberate answer: observe's verdicts, without the entities they come from. */
-export function deliberateAnswer (observables: Observable[], outcomes: Array<unknown[] | RelayError>, options: Judging & { limit: number }): DeliberateAnswer {
-  const { read, failures, failed } = split(observables, outcomes, options.limit)
+export function deliberateAnswer (observables: Observable[], outcomes: Array<unknown[] | RelayError>, options: DeliberateOptions): DeliberateAnswer {
+  const { read, failures, failed } = split(observables, outcomes, options)
   if (failed) return { errors: uniqueErrors(failures) }
   return envelope(deliberateBundle(read, options.limit, options), failures)
 }

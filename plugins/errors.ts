@@ -13,24 +13,9 @@ function invalidPayload (what: string): RelayError {
   return new RelayError('invalid argument', `${INVALID_PAYLOAD} ${what}`)
 }
 
-interface ValidationIssue {
-  keyword: string
-  instancePath: string
-  params: Record<string, unknown>
-}
-
 /** The request failures Fastify itself detects, in the analyst's words. */
 function requestFailure (error: FastifyError, limits: { maxBodyBytes: number, routeBodyLimit: number }): RelayError | undefined {
-  if (error.validation !== undefined) {
-    const [issue] = error.validation as ValidationIssue[]
-    if (issue.keyword === 'maxItems') {
-      return invalidPayload(`Too many observables: at most ${String(issue.params.limit)} are accepted in one call (MAX_OBSERVABLES).`)
-    }
-    if (issue.keyword === 'maxLength') {
-      return invalidPayload(`body${issue.instancePath} is longer than the limit of ${String(issue.params.limit)} characters (MAX_VALUE_LENGTH).`)
-    }
-    return invalidPayload(`${error.message}.`)
-  }
+  if (error.validation !== undefined) return invalidPayload(`${error.message}.`)
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     // routes without a token have their own, smaller limit (plugins/security.ts)
     const named = limits.routeBodyLimit === limits.maxBodyBytes ? ' (MAX_BODY_BYTES)' : ''

@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url'
 import { SECRET_KEY } from './helper.js'
 import { exitCode, waitForOutput } from './support/processes.js'
 
+// Each run starts tsx, which takes seconds on a loaded machine: more than tap's default 30 s in all.
+t.setTimeout(180000)
+
 const root = fileURLToPath(new URL('..', import.meta.url))
 
 /**
@@ -57,4 +60,23 @@ t.test('the demo starts the simulator and the relay, and its curl lines answer r
   t.notOk(answer.errors)
   child.kill('SIGINT')
   t.equal(await exitCode(child), 0)
+})
+
+t.test('the demo on a taken or unusable port: one line with the variable to set, no stack, exit 1', async t => {
+  const { createServer } = await import('node:net')
+  const taken = createServer()
+  await new Promise<void>(resolve => taken.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => taken.close())
+  const port = (taken.address() as { port: number }).port
+  const cases: Array<[Record<string, string>, string]> = [
+    [{ PORT: String(port) }, `listen EADDRINUSE: address already in use 127.0.0.1:${port}: set PORT to a free port, for example PORT=3001 npm run demo (PORT=0 takes any free one)`],
+    [{ PORT: 'abc' }, 'Invalid configuration: PORT is invalid: it must be the TCP port the server listens on (0–65535); set PORT to a free port, for example PORT=3001 npm run demo (PORT=0 takes any free one)'],
+    [{ PORT: '0', SIMULATOR_PORT: String(port) }, `listen EADDRINUSE: address already in use 127.0.0.1:${port}: set SIMULATOR_PORT to a free port, for example SIMULATOR_PORT=8080 npm run demo (SIMULATOR_PORT=0 takes any free one)`]
+  ]
+  await Promise.all(cases.map(async ([env, line]) => {
+    const child = run('bin/demo.ts', env)
+    const output = await waitForOutput(child, /$^/)
+    t.equal(await exitCode(child), 1, JSON.stringify(env))
+    t.equal(output, `${line}\n`, JSON.stringify(env))
+  }))
 })

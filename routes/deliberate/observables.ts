@@ -18,10 +18,11 @@ const deliberate: FastifyPluginAsyncTypebox = async function deliberate (fastify
     },
     onRequest: fastify.authenticate
   }, async function deliberateObservables (request) {
-    const observables = observablesToQuery(request.body)
+    const { observables, warnings } = observablesToQuery(request.body, fastify.config)
     const outcomes = await fastify.c1fapp.lookupEach(request.c1fappKey, observables, request.log)
     return deliberateAnswer(observables, outcomes, {
       limit: request.entitiesLimit,
+      skipped: warnings,
       now: Date.now(),
       validDays: fastify.config.JUDGEMENT_VALID_DAYS
     })

@@ -18,10 +18,11 @@ const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
     },
     onRequest: fastify.authenticate
   }, async function observeObservables (request) {
-    const observables = observablesToQuery(request.body)
+    const { observables, warnings } = observablesToQuery(request.body, fastify.config)
     const outcomes = await fastify.c1fapp.lookupEach(request.c1fappKey, observables, request.log)
     const { answer, keptPerObservable } = observeAnswer(observables, outcomes, {
       limit: request.entitiesLimit,
+      skipped: warnings,
       now: Date.now(),
       validDays: fastify.config.JUDGEMENT_VALID_DAYS,
       maxBytes: fastify.config.ANSWER_MAX_BYTES

@@ -17,12 +17,17 @@ interface Run { code: number | null, stdout: string, stderr: string }
 
 /** Runs the command under tsx, nothing of the test process leaking in; stdin is a pipe, not a terminal. */
 async function cli (...args: string[]): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], { cwd: root, env })
+  return cliWith({}, ...args)
+}
+
+/** As cli, with `input` on standard input and `extra` in the environment. */
+async function cliWith ({ input = '', extra = {} }: { input?: string, extra?: Record<string, string> }, ...args: string[]): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], { cwd: root, env: { ...env, ...extra } })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', chunk => { stdout += chunk })
   child.stderr.on('data', chunk => { stderr += chunk })
-  child.stdin.end()
+  child.stdin.end(input)
   const [code] = await once(child, 'close')
   return { code, stdout, stderr }
 }
@@ -67,12 +72,31 @@ t.test('jwt --secret: the given SECRET_KEY signs the token', async t => {
   t.strictSame((await post(app, '/health', undefined, bearer(printed(run.stdout).jwt))).json(), { data: { status: 'ok' } })
 })
 
+t.test('the key from C1FAPP_API_KEY or standard input, kept out of the command line', async t => {
+  const [fromEnvironment, fromInput, fromBoth, twoLines] = await Promise.all([
+    cliWith({ extra: { C1FAPP_API_KEY: C1FAPP_KEY } }, 'jwt'),
+    cliWith({ input: `${C1FAPP_KEY}\n` }, 'jwt'),
+    cliWith({ input: 'piped-key\n', extra: { C1FAPP_API_KEY: 'environment-key' } }, 'jwt'),
+    cliWith({ input: 'a\nb\n' }, 'jwt')
+  ])
+  for (const [name, run] of [['C1FAPP_API_KEY', fromEnvironment], ['standard input', fromInput]] as const) {
+    t.equal(run.code, 0, name)
+    t.equal(run.stderr, '', name)
+    t.strictSame(decoded(printed(run.stdout).jwt)[1], `{"key":"${C1FAPP_KEY}"}`, name)
+  }
+  t.strictSame(decoded(printed(fromBoth.stdout).jwt)[1], '{"key":"environment-key"}', 'the environment before standard input')
+  t.equal(twoLines.code, 1)
+  t.equal(twoLines.stderr, 'Standard input holds more than one line: give it the C1fApp API key alone.\n')
+  const { app } = await buildRelay(t, { SECRET_KEY: printed(fromInput.stdout).secret })
+  t.strictSame((await post(app, '/health', undefined, bearer(printed(fromInput.stdout).jwt))).json(), { data: { status: 'ok' } }, 'the relay accepts it')
+})
+
 t.test('bad input: a clear message on stderr, nothing on stdout, exit code 1', async t => {
   const cases: Array<[string[], RegExp]> = [
     [['jwt', '--key', ''], /^The C1fApp API key is empty\.\n$/],
     [['jwt', '--key', '   '], /^The C1fApp API key is empty\.\n$/],
     [['jwt', '--key', 'k', '--secret', 'x'.repeat(31)], /^--secret is too short: SECRET_KEY must be at least 32 characters \(leave --secret out to get a random one\)\.\n$/],
-    [['jwt'], /^No terminal to ask for the C1fApp API key on: pass it with --key\.\n$/],
+    [['jwt'], /^No C1fApp API key: standard input is empty and is not a terminal to ask on\. Pipe the key in, or set C1FAPP_API_KEY, or pass --key\.\n$/],
     [['jwt', '--bogus'], /^Unknown option '--bogus'.*\n\nUsage: c1fapp-relay jwt /s],
     [[], /^No command given\.\n\nUsage: c1fapp-relay jwt /],
     [['token'], /^Unknown command: token\.\n\nUsage: c1fapp-relay jwt /]

@@ -1,11 +1,11 @@
-// lib/cli.ts: the logic of `c1fapp-relay jwt` (test/bin/cli.test.ts runs the command itself).
+// bin/jwt-command.ts: the logic of `c1fapp-relay jwt` (test/bin/cli.test.ts runs the command itself).
 import t from 'tap'
 import { createVerifier } from 'fast-jwt'
 import settings from '../../module_settings.json' with { type: 'json' }
 import {
-  checkKey, generateSecret, jwtReport, legacyToken, moduleCreationLinks, parseCommand, parseJwtArguments,
+  checkKey, generateSecret, givenKey, jwtReport, keyFromInput, legacyToken, moduleCreationLinks, parseCommand, parseJwtArguments,
   typeHidden, UsageError, type HiddenInput
-} from '../../lib/cli.js'
+} from '../../bin/jwt-command.js'
 
 t.test('commands', async t => {
   t.strictSame(parseCommand(['jwt', '--key', 'k']), { command: 'jwt', args: ['--key', 'k'] })
@@ -29,6 +29,22 @@ t.test('jwt arguments', async t => {
   }
   t.equal(checkKey(' k '), 'k')
   t.throws(() => checkKey('\r\n'), { message: 'The C1fApp API key is empty.' })
+})
+
+t.test('the key: --key, then C1FAPP_API_KEY, then standard input', async t => {
+  const none = { help: false }
+  t.equal(givenKey({ ...none, key: 'from-option' }, { C1FAPP_API_KEY: 'from-env' }), 'from-option', '--key first')
+  t.equal(givenKey(none, { C1FAPP_API_KEY: ' from-env\n' }), 'from-env', 'then the environment, trimmed')
+  t.equal(givenKey(none, { C1FAPP_API_KEY: '' }), undefined, 'an empty variable is unset')
+  t.equal(givenKey(none, {}), undefined, 'else none yet: standard input or the terminal')
+  t.throws(() => givenKey(none, { C1FAPP_API_KEY: '  ' }), new UsageError('The C1fApp API key is empty.'))
+  t.equal(keyFromInput('piped-key\n'), 'piped-key', 'a trailing newline is no part of it')
+  t.equal(keyFromInput('piped-key'), 'piped-key')
+  t.throws(() => keyFromInput(''), {
+    message: 'No C1fApp API key: standard input is empty and is not a terminal to ask on. Pipe the key in, or set C1FAPP_API_KEY, or pass --key.'
+  })
+  t.throws(() => keyFromInput(' \r\n'), { name: 'UsageError', message: /^No C1fApp API key: / })
+  t.throws(() => keyFromInput('key\nsecond line\n'), new UsageError('Standard input holds more than one line: give it the C1fApp API key alone.'))
 })
 
 t.test('a random alphanumeric SECRET_KEY', async t => {

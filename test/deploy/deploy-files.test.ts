@@ -39,7 +39,9 @@ t.test('template.yaml: a SAM template whose function runs lambda.ts on a current
   t.type((await import('../../lambda.js')).handler, 'function')
   const major = Number(/^nodejs(\d+)\.x$/.exec(fn.Properties.Runtime)?.[1])
   const engines = JSON.parse(read('package.json')).engines.node as string
-  t.ok(major >= Number(/>=(\d+)/.exec(engines)?.[1]), `${fn.Properties.Runtime} satisfies engines ${engines}`)
+  const supported = engines.split('||').map(range => Number(/^\s*\^(\d+)\s*$/.exec(range)?.[1]))
+  t.ok(supported.every(Number.isInteger), `engines ${engines}: the supported major versions, each as ^<major>`)
+  t.ok(supported.includes(major), `${fn.Properties.Runtime} satisfies engines ${engines}`)
   for (const stage of read('Dockerfile').matchAll(/^FROM node:(\d+)-slim/gm)) t.equal(Number(stage[1]), major, 'the image runs the same Node.js')
 })
 

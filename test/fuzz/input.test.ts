@@ -33,9 +33,20 @@ function isObject (value: unknown): value is Record<string, unknown> {
 
 /** Contract §1.1, written out independently of the route schema. */
 function validObservables (body: unknown): body is Item[] {
-  return Array.isArray(body) && body.length <= MAX_OBSERVABLES && body.every(item =>
-    isObject(item) && typeof item.type === 'string' && item.type !== '' &&
-    typeof item.value === 'string' && [...item.value].length >= 1 && [...item.value].length <= MAX_VALUE_LENGTH)
+  return Array.isArray(body) && body.every(item =>
+    isObject(item) && typeof item.type === 'string' && item.type !== '' && typeof item.value === 'string' && item.value !== '')
+}
+
+/** What §1.1's limits let through of a valid body: the values looked up, and what is left out. */
+function withinLimits (body: Item[]): { values: Set<string>, tooLong: boolean, leftOut: boolean } {
+  const distinct = [...new Map(body.filter(({ type }) => (SUPPORTED_TYPES as readonly string[]).includes(type))
+    .map(item => [JSON.stringify([item.type, item.value]), item])).values()]
+  const short = distinct.filter(({ value }) => [...value].length <= MAX_VALUE_LENGTH)
+  return {
+    values: new Set(short.slice(0, MAX_OBSERVABLES).map(({ value }) => value)),
+    tooLong: short.length < distinct.length,
+    leftOut: short.length > MAX_OBSERVABLES
+  }
 }
 
 function parse (text: string): { json: true, value: unknown } | { json: false } {
@@ -99,7 +110,7 @@ t.test('arbitrary bodies on every route: an envelope, and only well-formed looku
     const body = checkEnvelope(response)
     const asked = checkUpstream(simulator.requests, C1FAPP_KEY)
     const parsed = text.trim() === '' ? { json: true as const, value: undefined } : parse(text)
-    const invalid = body.errors?.find(error => error.code === 'invalid argument')
+    const invalid = body.errors?.find(error => error.code === 'invalid argument' && error.type === 'fatal')
 
     if (!parsed.json) {
       t.strictSame(body.errors, [invalid], 'not JSON: one invalid argument')
@@ -116,8 +127,14 @@ t.test('arbitrary bodies on every route: an envelope, and only well-formed looku
       return
     }
     t.equal(invalid, undefined, 'a valid body is accepted')
-    const supported = new Set(parsed.value.filter(({ type }) => (SUPPORTED_TYPES as readonly string[]).includes(type)).map(({ value }) => value))
-    t.ok(asked.every(value => supported.has(value)), 'only the values of supported observables are looked up')
+    t.ok(body.errors?.every(error => !error.message.startsWith('Invalid JSON payload received')) ?? true, 'no error of a valid body says it is invalid')
+    const { values: supported, tooLong, leftOut } = withinLimits(parsed.value)
+    const warned = (limit: string) => body.errors?.some(error => error.type === 'warning' && error.message.includes(`(${limit})`)) ?? false
+    if (route === '/observe/observables' || route === '/deliberate/observables') {
+      t.equal(warned('MAX_VALUE_LENGTH'), tooLong, 'a warning when a looked-up value is too long')
+      t.equal(warned('MAX_OBSERVABLES'), leftOut, 'a warning when observables are left out')
+    }
+    t.ok(asked.every(value => supported.has(value)), 'only the values of supported observables within the limits are looked up')
     t.equal(new Set(asked).size, asked.length, 'each value once')
     if (route === '/observe/observables') {
       t.ok(Value.Check(ObserveAnswer, body), 'the observe answer matches its schema')
@@ -128,7 +145,7 @@ t.test('arbitrary bodies on every route: an envelope, and only well-formed looku
   }), fuzzParameters(300))
 })
 
-t.test('megabyte values and bodies: refused with the limit named, nothing looked up', async t => {
+t.test('megabyte values and bodies: skipped or refused with the limit named', async t => {
   const { app, simulator } = await buildRelay(t, UNSHED)
   const huge = fc.tuple(hostileString({ minLength: 1, maxLength: 16 }), fc.integer({ min: 300_000, max: 1_500_000 }), fc.nat({ max: 3 }))
   await fc.assert(fc.asyncProperty(huge, async ([chunk, length, count]) => {
@@ -139,8 +156,13 @@ t.test('megabyte values and bodies: refused with the limit named, nothing looked
     const answer = checkEnvelope(response)
     if (count === 0) return
     t.equal(answer.errors?.length, 1)
-    t.match(answer.errors?.[0], { type: 'fatal', code: 'invalid argument', message: /\((MAX_VALUE_LENGTH|MAX_BODY_BYTES)\)\.$/ })
-    t.equal(simulator.requests.length, 0)
+    if (answer.errors?.[0].type === 'fatal') {
+      t.match(answer.errors[0], { code: 'invalid argument', message: /^Invalid JSON payload received\. .*\(MAX_BODY_BYTES\)\.$/ })
+      t.equal(simulator.requests.length, 0)
+    } else {
+      t.match(answer.errors?.[0], { type: 'warning', code: 'invalid argument', message: /\(MAX_VALUE_LENGTH\): body\/1 \(domain\)/ })
+      t.strictSame(simulator.requests.map(request => JSON.parse(request.body).request), ['phish.example'], 'the value within the limit is looked up')
+    }
   }), fuzzParameters(12))
 })
 

@@ -41,7 +41,7 @@ t.test('defaults', async t => {
     MAX_RSS_BYTES: 0,
     REQUEST_TIMEOUT_MS: 10000,
     CONNECTION_TIMEOUT_MS: 60000,
-    SHUTDOWN_GRACE_MS: 15000,
+    SHUTDOWN_GRACE_MS: 25000,
     PORT: 3000,
     HOST: '127.0.0.1',
     TRUST_PROXY: false,

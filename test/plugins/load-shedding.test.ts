@@ -32,7 +32,7 @@ t.test('the thresholds are configuration, with documented defaults', async t => 
   t.equal(config.MAX_EVENT_LOOP_DELAY_MS, 1000)
   t.equal(config.MAX_HEAP_USED_BYTES, undefined, 'unset: 90% of the V8 heap limit')
   t.equal(config.MAX_RSS_BYTES, 0, 'off')
-  t.equal(config.SHUTDOWN_GRACE_MS, 15000)
+  t.equal(config.SHUTDOWN_GRACE_MS, 25000)
   const read = readConfig({ SECRET_KEY, MAX_EVENT_LOOP_DELAY_MS: '250', MAX_HEAP_USED_BYTES: '536870912', MAX_RSS_BYTES: '0', SHUTDOWN_GRACE_MS: '0' }).config
   t.match(read, { MAX_EVENT_LOOP_DELAY_MS: 250, MAX_HEAP_USED_BYTES: 536870912, MAX_RSS_BYTES: 0, SHUTDOWN_GRACE_MS: 0 })
   t.throws(() => readConfig({ SECRET_KEY, MAX_EVENT_LOOP_DELAY_MS: '-1' }), {

@@ -26,7 +26,9 @@ t.test('/version needs no token and has no data wrapper', async t => {
   t.strictSame(response.json(), { version: VERSION })
   const { version } = JSON.parse((await import('node:fs')).readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
   t.equal(VERSION, version, "package.json's version")
-  t.strictSame((await post(app, '/version', '{', {})).json(), invalid('The body is not JSON: Expected property name or \'}\' in JSON at position 1.'), 'errors keep the envelope')
+  // JSON.parse's own words, which differ between Node.js versions
+  const notJson = (() => { try { return JSON.parse('{') } catch (error) { return (error as Error).message } })()
+  t.strictSame((await post(app, '/version', '{', {})).json(), invalid(`The body is not JSON: ${notJson}.`), 'errors keep the envelope')
 })
 
 t.test('/watchdog echoes the Health-Check header', async t => {
@@ -82,17 +84,13 @@ t.test('any Content-Type is read as JSON', async t => {
   }
 })
 
-t.test('limits: observables per call, characters per value, bytes per body', async t => {
-  const { app, simulator } = await buildRelay(t, { MAX_OBSERVABLES: '3', MAX_VALUE_LENGTH: '20', MAX_BODY_BYTES: '2048' })
-  const observables = (n: number) => Array.from({ length: n }, (_, i) => ({ type: 'domain', value: `h${i}.example` }))
-  t.strictSame((await post(app, '/observe/observables', observables(3))).json(), { data: {} }, 'at the limit')
-  t.strictSame((await post(app, '/observe/observables', observables(4))).json(),
-    invalid('Too many observables: at most 3 are accepted in one call (MAX_OBSERVABLES).'))
-  t.strictSame((await post(app, '/observe/observables', [{ type: 'domain', value: `${'a'.repeat(13)}.example` }])).json(),
-    invalid('body/0/value is longer than the limit of 20 characters (MAX_VALUE_LENGTH).'))
-  t.strictSame((await post(app, '/observe/observables', JSON.stringify(observables(3)).padEnd(2049, ' '))).json(),
+t.test('a body over MAX_BODY_BYTES is refused whole (the other limits: test/lib/observables.test.ts)', async t => {
+  const { app, simulator } = await buildRelay(t, { MAX_BODY_BYTES: '2048' })
+  const observables = Array.from({ length: 3 }, (_, i) => ({ type: 'domain', value: `h${i}.example` }))
+  t.strictSame((await post(app, '/observe/observables', JSON.stringify(observables).padEnd(2048, ' '))).json(), { data: {} }, 'at the limit')
+  t.strictSame((await post(app, '/observe/observables', JSON.stringify(observables).padEnd(2049, ' '))).json(),
     invalid('The body is larger than the limit of 2048 bytes (MAX_BODY_BYTES).'))
-  t.equal(simulator.requests.length, 3, 'only the call within the limits was queried')
+  t.equal(simulator.requests.length, 3, 'only the call within the limit was queried')
 })
 
 t.test('a request Fastify cannot read is refused in the envelope', async t => {

@@ -15,12 +15,18 @@ export class UsageError extends Error {
 export const MIN_SECRET_LENGTH = 32
 export const SECRET_LENGTH = 64
 
+/** The environment variable the command reads the C1fApp key from, before standard input. */
+export const KEY_VARIABLE = 'C1FAPP_API_KEY'
+
 export const USAGE = `Usage: c1fapp-relay jwt [--key <C1fApp API key>] [--secret <SECRET_KEY>]
 
 Makes the legacy (HS256) token of the C1fApp module: a JWT that carries the C1fApp API key,
 signed with SECRET_KEY, which the relay verifies it with.
 
-  --key <key>        the C1fApp API key; without it the key is asked for on the terminal, unechoed
+  --key <key>        the C1fApp API key (it lands in the shell history and in ps: prefer the
+                     ways below). Without it the key is read from ${KEY_VARIABLE}, else from
+                     standard input when that is not a terminal (a pipe or a file), else asked
+                     for on the terminal, unechoed
   --secret <secret>  the SECRET_KEY to sign with, at least ${MIN_SECRET_LENGTH} characters;
                      without it a random ${SECRET_LENGTH}-character one is made
   -h, --help         this text`
@@ -45,6 +51,23 @@ export function checkKey (key: string): string {
   const trimmed = key.trim()
   if (trimmed === '') throw new UsageError('The C1fApp API key is empty.')
   return trimmed
+}
+
+/** The key of --key, else of the environment variable (empty counts as unset), else none yet. */
+export function givenKey (options: JwtOptions, env: Record<string, string | undefined>): string | undefined {
+  if (options.key !== undefined) return options.key
+  const fromEnvironment = env[KEY_VARIABLE]
+  return fromEnvironment === undefined || fromEnvironment === '' ? undefined : checkKey(fromEnvironment)
+}
+
+/** The key piped or redirected in: one line (a trailing newline is no part of it). */
+export function keyFromInput (text: string): string {
+  if (text.trim() === '') {
+    throw new UsageError(`No C1fApp API key: standard input is empty and is not a terminal to ask on. Pipe the key in, or set ${KEY_VARIABLE}, or pass --key.`)
+  }
+  const key = checkKey(text)
+  if (/[\r\n]/.test(key)) throw new UsageError('Standard input holds more than one line: give it the C1fApp API key alone.')
+  return key
 }
 
 export function checkSecret (secret: string): string {
