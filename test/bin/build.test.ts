@@ -3,7 +3,7 @@
 // Build, run the command through npx, build again, run it again, in a copy of the project.
 import t from 'tap'
 import { execFile } from 'node:child_process'
-import { cpSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,8 +16,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 const dir = mkdtempSync(path.join(tmpdir(), 'c1fapp-relay-build-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
-const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'module_settings.json', 'app.ts', 'build-server.ts',
-  'server.ts', 'lambda.ts', 'lib', 'plugins', 'routes', 'simulator', 'bin']
+// what tsconfig.build.json compiles, and what the build reads
+const built = JSON.parse(readFileSync(path.join(root, 'tsconfig.build.json'), 'utf8')) as { include: string[] }
+const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'module_settings.json',
+  ...readdirSync(root).filter(file => file.endsWith('.ts')), ...built.include.filter(entry => !entry.includes('*'))]
 for (const source of SOURCES) cpSync(path.join(root, source), path.join(dir, 'project', source), { recursive: true })
 const project = path.join(dir, 'project')
 symlinkSync(path.join(root, 'node_modules'), path.join(project, 'node_modules'))
