@@ -13,6 +13,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY *.ts ./
 COPY lib ./lib
 COPY plugins ./plugins
+COPY clients ./clients
 COPY routes ./routes
 COPY simulator ./simulator
 COPY bin ./bin

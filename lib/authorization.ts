@@ -79,7 +79,7 @@ export function allowedJwksHost (payload: Record<string, unknown>, allowList: re
 }
 
 /** The token header's `kid`: without one no key of the set can be chosen. */
-export function keyId (header: Record<string, unknown>): string {
+export function tokenKid (header: Record<string, unknown>): string {
   const kid = header.kid
   if (typeof kid !== 'string' || kid === '') throw authorizationError(REASONS.kidNotFound)
   return kid

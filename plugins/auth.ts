@@ -9,7 +9,7 @@ import { createDecoder, createVerifier } from 'fast-jwt'
 import fp from 'fastify-plugin'
 import {
   allowedJwksHost, authorizationError, bearerToken, c1fappKey, checkAudience, claimedEntitiesLimit,
-  JWKS_PATH, jwksOrigin, keyId, REASONS, tokenFailure, tokenScheme
+  JWKS_PATH, jwksOrigin, tokenKid, REASONS, tokenFailure, tokenScheme
 } from '../lib/authorization.js'
 import { JwksCache, readKeySet, type KeySet } from '../lib/jwks-cache.js'
 
@@ -95,7 +95,7 @@ export default fp(async function auth (fastify) {
     checkAudience(payload, config.RELAY_PUBLIC_URL as string)
     c1fappKey(payload)
     const host = allowedJwksHost(payload, config.JWKS_HOSTS)
-    const lookup = await jwks.key(host, keyId(header))
+    const lookup = await jwks.key(host, tokenKid(header))
     if (!lookup.found) {
       if (lookup.reason === 'kid not found') throw authorizationError(REASONS.kidNotFound)
       request.log.warn({ jwksHost: host, reason: lookup.error }, 'JWKS not fetched')

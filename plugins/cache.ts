@@ -1,18 +1,7 @@
-// fastify.answerCache: C1fApp's answers (their body text) kept for CACHE_TTL_S, per user key and
-// value: in the process (an LRU bounded by CACHE_MAX_MB), or with CACHE_REDIS_URL in a Redis or
-// Valkey that every replica and Lambda instance shares, so a user's daily quota is spent once per
-// value whatever instance answers. Identical lookups in flight in one process are made once.
-// Redis is a help, never a failure: any trouble with it (down, slow, full, garbage) answers the
-// lookup as without a cache, within CACHE_REDIS_TIMEOUT_MS per command, with a warning.
-import { once } from 'node:events'
-import { setTimeout as sleep } from 'node:timers/promises'
-import type { FastifyBaseLogger } from 'fastify'
+// fastify.answerCache: the answer cache (clients/answer-cache.ts) the configuration asks for, with
+// the relay's log and metrics; closed with the relay.
 import fp from 'fastify-plugin'
-import { Redis } from 'ioredis'
-import { LRUCache } from 'lru-cache'
-import type { RelayConfig } from '../lib/config.js'
-import { redactedRedisUrl, WarningGate } from '../lib/redis-url.js'
-import type { RelayMetrics } from './metrics.js'
+import { createAnswerCache, type AnswerCache } from '../clients/answer-cache.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,116 +9,8 @@ declare module 'fastify' {
   }
 }
 
-export interface AnswerCache {
-  /**
-   * `read` of the body kept under `id` (a hash: never a key or a value), else of `load`'s, which
-   * is kept when `load` succeeds. A kept body that `read` refuses is garbage: loaded again.
-   */
-  fetch: <T>(id: string, load: () => Promise<string>, read: (body: string) => T) => Promise<T>
-}
-
-/** Keys of the relay's entries in a shared Redis. */
-export const REDIS_KEY_PREFIX = 'c1fapp-relay:answer:'
-/** Redis trouble is logged at once, then at most once a minute while it lasts. */
-export const REDIS_WARNING_INTERVAL_MS = 60000
-
-function memoryCache (config: RelayConfig, metrics: RelayMetrics): AnswerCache {
-  const lru = new LRUCache<string, { body: string }, () => Promise<string>>({
-    ttl: config.CACHE_TTL_S * 1000,
-    maxSize: config.CACHE_MAX_MB * 1024 * 1024,
-    sizeCalculation: ({ body }) => Math.max(1, body.length),
-    fetchMethod: async (_id, _stale, { context }) => ({ body: await context() }),
-    // An entry evicted while its answer is in flight (others filled the cache meanwhile) must
-    // still answer the calls waiting for it; by default lru-cache aborts them.
-    ignoreFetchAbort: true
-  })
-  return {
-    async fetch (id, load, read) {
-      const status: LRUCache.Status<string, { body: string }, () => Promise<string>> = {}
-      const entry = lru.fetch(id, { context: load, status })
-      if (status.fetch === 'hit' || status.fetch === 'inflight') metrics.cacheHit('memory')
-      else metrics.cacheMiss('memory')
-      return read((await entry as { body: string }).body)
-    }
-  }
-}
-
-interface RedisCache extends AnswerCache { close: () => void }
-
-async function redisCache (url: string, config: RelayConfig, metrics: RelayMetrics, log: FastifyBaseLogger): Promise<RedisCache> {
-  const redis = redactedRedisUrl(url)
-  const client = new Redis(url, {
-    connectionName: 'c1fapp-relay',
-    connectTimeout: Math.max(config.CACHE_REDIS_TIMEOUT_MS, 1000),
-    commandTimeout: config.CACHE_REDIS_TIMEOUT_MS,
-    // While Redis is away a command fails at once (the lookup asks C1fApp) instead of queueing.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    // Reconnect for ever, at most a second apart: Redis is used again soon after it is back.
-    retryStrategy: (times: number) => Math.min(100 * times, 1000)
-  })
-  const gate = new WarningGate(REDIS_WARNING_INTERVAL_MS)
-  const trouble = (error: Error, doing: string): void => {
-    metrics.cacheError('redis')
-    const held = gate.pass(Date.now())
-    // error.message only: ioredis' errors carry the command's arguments (the cached answer).
-    if (held !== undefined) log.warn({ redis, reason: error.message, held }, `Redis cache unusable (${doing}): C1fApp is asked directly`)
-  }
-  client.on('error', (error: Error) => trouble(error, 'connection'))
-  client.on('ready', () => {
-    if (gate.troubled) log.info({ redis }, 'Redis cache is back')
-    gate.reset()
-  })
-  // Start-up waits a moment for the connection, so the first calls use it; a Redis that is down
-  // delays nothing more: the relay starts, and connects when Redis comes.
-  await Promise.race([once(client, 'ready').catch(() => {}), sleep(config.CACHE_REDIS_TIMEOUT_MS)])
-
-  const inFlight = new Map<string, Promise<string>>()
-  async function obtain (id: string, load: () => Promise<string>, read: (body: string) => unknown): Promise<string> {
-    const key = REDIS_KEY_PREFIX + id
-    try {
-      const kept = await client.get(key)
-      if (kept !== null) {
-        try {
-          read(kept)
-          metrics.cacheHit('redis')
-          return kept
-        } catch {
-          trouble(new Error(`an unreadable entry under ${key}`), 'read')
-        }
-      }
-    } catch (error) {
-      trouble(error as Error, 'read')
-    }
-    metrics.cacheMiss('redis')
-    const body = await load()
-    await client.set(key, body, 'EX', config.CACHE_TTL_S).catch((error: Error) => trouble(error, 'write'))
-    return body
-  }
-  return {
-    async fetch (id, load, read) {
-      let pending = inFlight.get(id)
-      if (pending !== undefined) metrics.cacheHit('redis')
-      else {
-        pending = obtain(id, load, read).finally(() => inFlight.delete(id))
-        inFlight.set(id, pending)
-      }
-      return read(await pending)
-    },
-    close: () => client.disconnect()
-  }
-}
-
 export default fp(async function cache (fastify) {
-  const { config, metrics } = fastify
-  if (config.CACHE_TTL_S === 0) {
-    fastify.decorate('answerCache', { fetch: async (_id, load, read) => read(await load()) } satisfies AnswerCache)
-  } else if (config.CACHE_REDIS_URL === undefined) {
-    fastify.decorate('answerCache', memoryCache(config, metrics))
-  } else {
-    const shared = await redisCache(config.CACHE_REDIS_URL, config, metrics, fastify.log)
-    fastify.decorate('answerCache', shared)
-    fastify.addHook('onClose', async () => shared.close())
-  }
+  const cache = await createAnswerCache(fastify.config, fastify.log, fastify.metrics)
+  fastify.decorate('answerCache', cache)
+  fastify.addHook('onClose', async () => cache.close())
 }, { name: 'cache', fastify: '5.x', dependencies: ['config', 'metrics'] })

@@ -7,6 +7,7 @@ import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { CacheKind } from '../clients/answer-cache.js'
 import { callOutcome } from '../lib/metric-labels.js'
 
 declare module 'fastify' {
@@ -14,8 +15,6 @@ declare module 'fastify' {
     metrics: RelayMetrics
   }
 }
-
-export type CacheKind = 'memory' | 'redis'
 
 export interface RelayMetrics {
   registry: Registry

@@ -1,7 +1,7 @@
 // lib/authorization.ts: which scheme a token asks for, and the checks of the configuration token.
 import t from 'tap'
 import {
-  allowedJwksHost, checkAudience, claimedEntitiesLimit, isLoopbackHost, jwksOrigin, keyId, REASONS, tokenScheme
+  allowedJwksHost, checkAudience, claimedEntitiesLimit, isLoopbackHost, jwksOrigin, tokenKid, REASONS, tokenScheme
 } from '../../lib/authorization.js'
 import { entitiesLimit } from '../../lib/entities-limit.js'
 
@@ -37,8 +37,8 @@ t.test('jwks_host: present, a string, on the allow-list (without case)', async t
 })
 
 t.test('kid', async t => {
-  t.equal(keyId({ kid: 'k1' }), 'k1')
-  for (const kid of [undefined, '', 1]) t.throws(() => keyId({ kid }), failure(REASONS.kidNotFound))
+  t.equal(tokenKid({ kid: 'k1' }), 'k1')
+  for (const kid of [undefined, '', 1]) t.throws(() => tokenKid({ kid }), failure(REASONS.kidNotFound))
 })
 
 t.test('loopback hosts, and the JWKS origin: http only for them, and only with JWKS_ALLOW_HTTP', async t => {

@@ -6,7 +6,7 @@ import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { readConfig } from '../../lib/config.js'
 import { createHandler } from '../../lambda.js'
-import { REDIS_KEY_PREFIX } from '../../plugins/cache.js'
+import { REDIS_KEY_PREFIX } from '../../clients/answer-cache.js'
 import { bearer, buildApp, buildRelay, C1FAPP_KEY, post, SECRET_KEY, token } from '../helper.js'
 import { freePort, logEntries, startRedis, until } from '../support/redis.js'
 

@@ -1,0 +1,134 @@
+// The answer cache: C1fApp's answers (their body text) kept for CACHE_TTL_S, per user key and
+// value: in the process (an LRU bounded by CACHE_MAX_MB), or with CACHE_REDIS_URL in a Redis or
+// Valkey that every replica and Lambda instance shares, so a user's daily quota is spent once per
+// value whatever instance answers. Identical lookups in flight in one process are made once.
+// Redis is a help, never a failure: any trouble with it (down, slow, full, garbage) answers the
+// lookup as without a cache, within CACHE_REDIS_TIMEOUT_MS per command, with a warning.
+import { once } from 'node:events'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyBaseLogger } from 'fastify'
+import { Redis } from 'ioredis'
+import { LRUCache } from 'lru-cache'
+import type { RelayConfig } from '../lib/config.js'
+import { redactedRedisUrl, WarningGate } from '../lib/redis-url.js'
+
+export interface AnswerCache {
+  /**
+   * `read` of the body kept under `id` (a hash: never a key or a value), else of `load`'s, which
+   * is kept when `load` succeeds. A kept body that `read` refuses is garbage: loaded again.
+   */
+  fetch: <T>(id: string, load: () => Promise<string>, read: (body: string) => T) => Promise<T>
+  /** closes the connection to Redis, if any */
+  close: () => void
+}
+
+/** What the cache counts (plugins/metrics.ts), by the cache's kind. */
+export interface CacheMetrics {
+  cacheHit: (kind: CacheKind) => void
+  cacheMiss: (kind: CacheKind) => void
+  cacheError: (kind: CacheKind) => void
+}
+
+export type CacheKind = 'memory' | 'redis'
+
+/** No cache (CACHE_TTL_S=0): every lookup loads. */
+export const NO_CACHE: AnswerCache = { fetch: async (_id, load, read) => read(await load()), close: () => {} }
+
+/** Keys of the relay's entries in a shared Redis. */
+export const REDIS_KEY_PREFIX = 'c1fapp-relay:answer:'
+/** Redis trouble is logged at once, then at most once a minute while it lasts. */
+export const REDIS_WARNING_INTERVAL_MS = 60000
+
+function memoryCache (config: RelayConfig, metrics: CacheMetrics): AnswerCache {
+  const lru = new LRUCache<string, { body: string }, () => Promise<string>>({
+    ttl: config.CACHE_TTL_S * 1000,
+    maxSize: config.CACHE_MAX_MB * 1024 * 1024,
+    sizeCalculation: ({ body }) => Math.max(1, body.length),
+    fetchMethod: async (_id, _stale, { context }) => ({ body: await context() }),
+    // An entry evicted while its answer is in flight (others filled the cache meanwhile) must
+    // still answer the calls waiting for it; by default lru-cache aborts them.
+    ignoreFetchAbort: true
+  })
+  return {
+    async fetch (id, load, read) {
+      const status: LRUCache.Status<string, { body: string }, () => Promise<string>> = {}
+      const entry = lru.fetch(id, { context: load, status })
+      if (status.fetch === 'hit' || status.fetch === 'inflight') metrics.cacheHit('memory')
+      else metrics.cacheMiss('memory')
+      return read((await entry as { body: string }).body)
+    },
+    close: () => {}
+  }
+}
+
+async function redisCache (url: string, config: RelayConfig, metrics: CacheMetrics, log: FastifyBaseLogger): Promise<AnswerCache> {
+  const redis = redactedRedisUrl(url)
+  const client = new Redis(url, {
+    connectionName: 'c1fapp-relay',
+    connectTimeout: Math.max(config.CACHE_REDIS_TIMEOUT_MS, 1000),
+    commandTimeout: config.CACHE_REDIS_TIMEOUT_MS,
+    // While Redis is away a command fails at once (the lookup asks C1fApp) instead of queueing.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    // Reconnect for ever, at most a second apart: Redis is used again soon after it is back.
+    retryStrategy: (times: number) => Math.min(100 * times, 1000)
+  })
+  const gate = new WarningGate(REDIS_WARNING_INTERVAL_MS)
+  const trouble = (error: Error, doing: string): void => {
+    metrics.cacheError('redis')
+    const held = gate.pass(Date.now())
+    // error.message only: ioredis' errors carry the command's arguments (the cached answer).
+    if (held !== undefined) log.warn({ redis, reason: error.message, held }, `Redis cache unusable (${doing}): C1fApp is asked directly`)
+  }
+  client.on('error', (error: Error) => trouble(error, 'connection'))
+  client.on('ready', () => {
+    if (gate.troubled) log.info({ redis }, 'Redis cache is back')
+    gate.reset()
+  })
+  // Start-up waits a moment for the connection, so the first calls use it; a Redis that is down
+  // delays nothing more: the relay starts, and connects when Redis comes.
+  await Promise.race([once(client, 'ready').catch(() => {}), sleep(config.CACHE_REDIS_TIMEOUT_MS)])
+
+  const inFlight = new Map<string, Promise<string>>()
+  async function obtain (id: string, load: () => Promise<string>, read: (body: string) => unknown): Promise<string> {
+    const key = REDIS_KEY_PREFIX + id
+    try {
+      const kept = await client.get(key)
+      if (kept !== null) {
+        try {
+          read(kept)
+          metrics.cacheHit('redis')
+          return kept
+        } catch {
+          trouble(new Error(`an unreadable entry under ${key}`), 'read')
+        }
+      }
+    } catch (error) {
+      trouble(error as Error, 'read')
+    }
+    metrics.cacheMiss('redis')
+    const body = await load()
+    await client.set(key, body, 'EX', config.CACHE_TTL_S).catch((error: Error) => trouble(error, 'write'))
+    return body
+  }
+  return {
+    async fetch (id, load, read) {
+      let pending = inFlight.get(id)
+      if (pending !== undefined) metrics.cacheHit('redis')
+      else {
+        pending = obtain(id, load, read).finally(() => inFlight.delete(id))
+        inFlight.set(id, pending)
+      }
+      return read(await pending)
+    },
+    close: () => client.disconnect()
+  }
+}
+
+/** The answer cache `config` asks for: none, the in-process LRU, or the shared Redis (CACHE_REDIS_URL). */
+export async function createAnswerCache (config: RelayConfig, log: FastifyBaseLogger, metrics: CacheMetrics): Promise<AnswerCache> {
+  if (config.CACHE_TTL_S === 0) return NO_CACHE
+  if (config.CACHE_REDIS_URL === undefined) return memoryCache(config, metrics)
+  return redisCache(config.CACHE_REDIS_URL, config, metrics, log)
+}

@@ -1,0 +1,224 @@
+// The C1fApp client: observable values → C1fApp's records, or a RelayError (contract §2), as a
+// factory a test can use without Fastify (plugins/c1fapp.ts decorates the relay with it).
+// Upstream calls are the user's daily quota: each value once per call, answers cached per key,
+// retries only where they are safe (connection errors, 5xx) and within one deadline per call.
+import { createHash } from 'node:crypto'
+import http from 'node:http'
+import https from 'node:https'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyBaseLogger } from 'fastify'
+import got, { Options, type Request } from 'got'
+import pLimit from 'p-limit'
+import { answerTooLarge, deadlineError, readAnswer, transportError } from '../lib/c1fapp/answer.js'
+import { CircuitBreaker } from '../lib/c1fapp/circuit-breaker.js'
+import type { RelayConfig } from '../lib/config.js'
+import { c1fappOutcome } from '../lib/metric-labels.js'
+import type { Observable } from '../lib/observables.js'
+import { RelayError } from '../lib/relay-error.js'
+import { NO_CACHE, type AnswerCache } from './answer-cache.js'
+
+export interface C1fAppClient {
+  /** C1fApp's records for the value, asked now (no cache: /health must see the key's real state); throws RelayError */
+  lookup: (key: string, value: string) => Promise<unknown[]>
+  /**
+   * Every observable's records or RelayError, in order: concurrently (at most C1FAPP_CONCURRENCY
+   * at once), each distinct value once (C1fApp is asked for the value, whatever its type), from
+   * the cache when it has them, all within one C1FAPP_DEADLINE_MS. Failures are logged to `log`
+   * (the request's logger).
+   */
+  lookupEach: (key: string, observables: Observable[], log: FastifyBaseLogger) => Promise<Array<unknown[] | RelayError>>
+  /** closes the keep-alive connections */
+  close: () => void
+}
+
+/** What the client counts (plugins/metrics.ts). */
+export interface C1fAppMetrics {
+  /** one request to C1fApp that ended with `outcome` (lib/metric-labels.ts) after `seconds` */
+  c1fappRequest: (outcome: string, seconds: number) => void
+  /** the open breakers, read at every scrape */
+  watchOpenBreakers: (count: () => number) => void
+}
+
+const NO_METRICS: C1fAppMetrics = { c1fappRequest: () => {}, watchOpenBreakers: () => {} }
+
+/** The first retry waits about this long, each further one twice as long (with jitter). */
+export const RETRY_BASE_MS = 200
+
+const RETRY_STATUSES = new Set([500, 502, 503, 504, 521, 522, 524])
+const RETRY_ERRORS = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH', 'EAI_AGAIN'])
+/**
+ * got(url, options, defaults): the third argument, which got's own pagination uses, starts from
+ * an Options instance as it is instead of merging every option again; got's types leave it out.
+ */
+const requestWith = got as unknown as (url: undefined, options: { body: string, signal: AbortSignal }, defaults: Options) => Request
+/** send's rejection for an answer past C1FAPP_MAX_ANSWER_BYTES */
+const TOO_LARGE = new Error('too large')
+
+/** Caches and breakers know a user by a hash of the key, never the key itself. */
+function keyHash (key: string): string {
+  return createHash('sha256').update(key).digest('base64url')
+}
+
+interface Query { key: string, value: string, deadline: number }
+
+/** The client of `config`; it logs breaker openings to `log`, reads and keeps answers in `cache`, counts into `metrics`. */
+export function createC1fAppClient (
+  config: RelayConfig,
+  log: FastifyBaseLogger,
+  { cache = NO_CACHE, metrics = NO_METRICS }: { cache?: AnswerCache, metrics?: C1fAppMetrics } = {}
+): C1fAppClient {
+  // Keep-alive with a bounded pool: calls reuse warm connections instead of a TLS handshake each.
+  const agent = {
+    http: new http.Agent({ keepAlive: true, maxSockets: config.C1FAPP_MAX_SOCKETS }),
+    https: new https.Agent({ keepAlive: true, maxSockets: config.C1FAPP_MAX_SOCKETS })
+  }
+  // Every request's options, built and checked once: a request adds only its body and signal.
+  // The stream API, read by hand: no per-request progress listener, and a body past
+  // C1FAPP_MAX_ANSWER_BYTES is refused on its content-length or while it arrives, never buffered.
+  // Retries are this plugin's own (got's are off), so each waits within the call's deadline.
+  const options = new Options(config.C1FAPP_API_URL, {
+    method: 'POST',
+    isStream: true,
+    agent,
+    timeout: { request: config.C1FAPP_TIMEOUT_MS },
+    // A followed redirect would carry the user's key to another host.
+    followRedirect: false,
+    throwHttpErrors: false,
+    retry: { limit: 0 },
+    headers: { 'user-agent': 'c1fapp-relay (Cisco Threat Response relay)', 'content-type': 'application/json' }
+  })
+  const maxBytes = config.C1FAPP_MAX_ANSWER_BYTES
+  const breaker = new CircuitBreaker(config.C1FAPP_BREAKER_FAILURES, config.C1FAPP_BREAKER_COOLDOWN_S * 1000,
+    error => log.warn({ code: error.code, cooldownS: config.C1FAPP_BREAKER_COOLDOWN_S }, 'circuit breaker opened: one key\'s C1fApp requests pause'))
+
+  /** One POST: its status and body text; rejects with got's error, or TOO_LARGE. */
+  function send (body: string, signal: AbortSignal): Promise<{ status: number, body: string }> {
+    return new Promise((resolve, reject) => {
+      const request = requestWith(undefined, { body, signal }, options)
+      const chunks: Buffer[] = []
+      let size = 0
+      let status = 0
+      const refuse = (): void => {
+        request.destroy()
+        reject(TOO_LARGE)
+      }
+      request.once('response', (response: { statusCode: number, headers: Record<string, string | undefined> }) => {
+        status = response.statusCode
+        if (Number(response.headers['content-length']) > maxBytes) refuse()
+      })
+      request.on('data', (chunk: Buffer) => {
+        size += chunk.length
+        if (size > maxBytes) refuse()
+        else chunks.push(chunk)
+      })
+      request.once('end', () => {
+        // as got's promise API does: frees the request (and its listener on the deadline's signal) now
+        request.destroy()
+        resolve({ status, body: Buffer.concat(chunks, size).toString() })
+      })
+      request.once('error', reject)
+    })
+  }
+
+  /** C1fApp's answer for the value: its records, and the body they were read from. */
+  async function ask ({ key, value, deadline }: Query): Promise<{ records: unknown[], body: string }> {
+    const id = keyHash(key)
+    const open = breaker.check(id, Date.now())
+    if (open !== undefined) throw open
+    const remaining = deadline - Date.now()
+    if (remaining <= 0) throw deadlineError(config.C1FAPP_DEADLINE_MS)
+    const signal = AbortSignal.timeout(remaining)
+    const body = JSON.stringify({ key, format: 'json', backend: 'es', request: value })
+    let response
+    for (let attempt = 1; ; attempt++) {
+      // A C1fApp query only reads, so a POST is safe to repeat; 4xx and 429 are never repeated
+      // (429 would spend more of the quota). Full jitter, and never a wait that would end past the deadline.
+      const delay = RETRY_BASE_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)
+      const retry = attempt <= config.C1FAPP_RETRIES && Date.now() + delay < deadline
+      try {
+        response = await send(body, signal)
+        if (!retry || !RETRY_STATUSES.has(response.status)) break
+      } catch (error) {
+        if (error === TOO_LARGE) throw answerTooLarge(maxBytes)
+        if (signal.aborted || !retry || !RETRY_ERRORS.has(String((error as { code?: string }).code))) {
+          const failure = signal.aborted
+            ? deadlineError(config.C1FAPP_DEADLINE_MS)
+            : transportError(error as { code?: string, message: string }, config.C1FAPP_TIMEOUT_MS)
+          breaker.failure(id, failure, Date.now())
+          throw failure
+        }
+      }
+      await sleep(delay)
+    }
+    const trouble = response.status === 429 || response.status >= 500
+    try {
+      const records = readAnswer(response.status, response.body, key)
+      breaker.success(id)
+      return { records, body: response.body }
+    } catch (error) {
+      if (trouble) breaker.failure(id, error as RelayError, Date.now())
+      else breaker.success(id)
+      throw error
+    }
+  }
+
+  // Every request to C1fApp is counted with its outcome and duration; a lookup the breaker or the
+  // deadline refuses before asking is none.
+  async function measured (query: Query): Promise<{ records: unknown[], body: string }> {
+    if (breaker.check(keyHash(query.key), Date.now()) !== undefined || query.deadline <= Date.now()) return ask(query)
+    const started = performance.now()
+    const seconds = (): number => (performance.now() - started) / 1000
+    try {
+      const answer = await ask(query)
+      metrics.c1fappRequest(c1fappOutcome(answer.records), seconds())
+      return answer
+    } catch (error) {
+      metrics.c1fappRequest(c1fappOutcome(error as RelayError), seconds())
+      throw error
+    }
+  }
+  metrics.watchOpenBreakers(() => breaker.openCount(Date.now()))
+
+  // C1fApp's answers are cached, not the relay's: the mapping runs on every call (the limit may
+  // differ). An entry is the answer's body text (plugins/cache.ts), read by every call that uses
+  // it (a JSON.parse, about 0.1 ms for 22 KB; on a miss it is the second, after ask's, which keeps
+  // errors out of the cache): parsed records take about 2.5 times the text's bytes in the heap and
+  // hand every full collection thousands of small objects to mark, where one string per answer
+  // keeps CACHE_MAX_MB what the cache really holds. Entries are known by a hash of the key and
+  // the value.
+  async function cached (query: Query): Promise<unknown[]> {
+    const id = createHash('sha256').update(keyHash(query.key)).update('\u0000').update(query.value).digest('base64url')
+    // A kept body read as an answer once already (status and shape): here it can only give records,
+    // unless a shared cache holds garbage, which readAnswer refuses and the cache then replaces.
+    return cache.fetch(id, async () => (await measured(query)).body, body => readAnswer(200, body, query.key))
+  }
+
+  async function lookup (key: string, value: string): Promise<unknown[]> {
+    return (await measured({ key, value, deadline: Date.now() + config.C1FAPP_DEADLINE_MS })).records
+  }
+
+  async function lookupEach (key: string, observables: Observable[], log: FastifyBaseLogger): Promise<Array<unknown[] | RelayError>> {
+    const deadline = Date.now() + config.C1FAPP_DEADLINE_MS
+    const limit = pLimit(config.C1FAPP_CONCURRENCY)
+    const pending = new Map<string, Promise<unknown[] | RelayError>>()
+    for (const { type, value } of observables) {
+      if (pending.has(value)) continue
+      // ask fails only with a RelayError: transportError and readAnswer say why. It goes into the
+      // answer, not to the error handler, so it is logged here for the module owner, with the
+      // call's reqId (the request's logger) and the observable's type, never its value (C1fApp's
+      // text may echo it) or the key (readAnswer has blanked it).
+      pending.set(value, limit(() => cached({ key, value, deadline })).catch((error: RelayError) => {
+        log.warn({ code: error.code, reason: error.message.replaceAll(value, '<value>'), observableType: type }, 'C1fApp lookup failed')
+        return error
+      }))
+    }
+    return Promise.all(observables.map(({ value }) => pending.get(value) as Promise<unknown[] | RelayError>))
+  }
+
+  function close (): void {
+    agent.http.destroy()
+    agent.https.destroy()
+  }
+
+  return { lookup, lookupEach, close }
+}

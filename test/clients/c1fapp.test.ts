@@ -1,0 +1,53 @@
+// clients/c1fapp.ts on its own, without Fastify: the factory a test (or another entry) can use,
+// against the simulator over a real socket, with and without a cache and metrics.
+import t from 'tap'
+import type { FastifyBaseLogger } from 'fastify'
+import { createAnswerCache } from '../../clients/answer-cache.js'
+import { createC1fAppClient } from '../../clients/c1fapp.js'
+import { readConfig } from '../../lib/config.js'
+import { RelayError } from '../../lib/relay-error.js'
+import { DEMO_OBSERVABLES } from '../../simulator/dataset.js'
+import { DEMO_API_KEY, startSimulator } from '../../simulator/server.js'
+import { SECRET_KEY } from '../helper.js'
+
+/** A logger that keeps what is logged at warn (the client logs nothing else). */
+function warnings (): { lines: unknown[], log: FastifyBaseLogger } {
+  const lines: unknown[] = []
+  const log = { warn: (fields: unknown, message: string) => { lines.push([fields, message]) } }
+  return { lines, log: log as unknown as FastifyBaseLogger }
+}
+
+t.test('without cache or metrics: each call asks C1fApp, failures come back in place and are logged', async t => {
+  const simulator = await startSimulator()
+  t.teardown(() => simulator.close())
+  const { config } = readConfig({ SECRET_KEY, C1FAPP_API_URL: simulator.url, CACHE_TTL_S: '0', C1FAPP_RETRIES: '0' })
+  const { lines, log } = warnings()
+  const client = createC1fAppClient(config, log)
+  t.teardown(() => client.close())
+  const [domain] = DEMO_OBSERVABLES
+  t.ok((await client.lookup(DEMO_API_KEY, domain.value)).length > 0, 'lookup: the records')
+  const outcomes = await client.lookupEach('a-wrong-key', [domain], log)
+  t.ok(outcomes[0] instanceof RelayError, 'a wrong key: a RelayError in place')
+  t.match(lines, [[{ code: 'forbidden', observableType: 'domain' }, 'C1fApp lookup failed']])
+  await client.lookupEach(DEMO_API_KEY, [domain, domain], log)
+  t.equal(simulator.requests.length, 3, 'one request per lookup, the same value twice once')
+})
+
+t.test('with the in-process cache and counting metrics: the second lookup is a hit', async t => {
+  const simulator = await startSimulator()
+  t.teardown(() => simulator.close())
+  const { config } = readConfig({ SECRET_KEY, C1FAPP_API_URL: simulator.url })
+  const { log } = warnings()
+  const counted: string[] = []
+  const cache = await createAnswerCache(config, log, { cacheHit: kind => counted.push(`hit ${kind}`), cacheMiss: kind => counted.push(`miss ${kind}`), cacheError: kind => counted.push(`error ${kind}`) })
+  let breakers: (() => number) | undefined
+  const client = createC1fAppClient(config, log, { cache, metrics: { c1fappRequest: outcome => counted.push(outcome), watchOpenBreakers: count => { breakers = count } } })
+  t.teardown(() => { client.close(); cache.close() })
+  const [domain] = DEMO_OBSERVABLES
+  const [first] = await client.lookupEach(DEMO_API_KEY, [domain], log)
+  const [second] = await client.lookupEach(DEMO_API_KEY, [domain], log)
+  t.strictSame(second, first, 'the same records')
+  t.strictSame(counted, ['miss memory', 'records', 'hit memory'])
+  t.equal(simulator.requests.length, 1)
+  t.equal(breakers?.(), 0, 'no breaker open')
+})
