@@ -34,7 +34,7 @@ export default fp(async function loadShedding (fastify) {
     }
   })
 
-  // server.ts builds Fastify with return503OnClosing: false, so a call that still reaches a
+  // build-server.ts builds Fastify with return503OnClosing: false, so a call that still reaches a
   // closing relay (on a kept-alive connection) comes here and gets the envelope, not a bare 503.
   let closing = false
   fastify.addHook('preClose', async () => { closing = true })

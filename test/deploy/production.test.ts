@@ -46,7 +46,7 @@ t.test('the production install holds no dev dependency', async t => {
 })
 
 t.test("the image's CMD (node with npm start's options, dist/server.js) answers, passes the HEALTHCHECK, and stops on SIGTERM with exit 0", async t => {
-  // The CMD is npm start's command (test/deploy/deploy-files.test.ts keeps the two equal).
+  // The CMD is npm start's command (test/deploy/dockerfile.test.ts keeps the two equal).
   const child = spawn(process.execPath, dockerNodeArgs('CMD'), {
     cwd: dir,
     env: cleanEnv({ SECRET_KEY, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' })
