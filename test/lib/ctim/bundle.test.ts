@@ -1,51 +1,12 @@
 // Contract §3: C1fApp records → CTIM, rule by rule, on the pure mapping.
 import t from 'tap'
-import { Value } from '@sinclair/typebox/value'
 import { indicatorId, mapObserveBundle } from '../../../lib/ctim/bundle.js'
 import { RELATION_ORIGIN } from '../../../lib/ctim/relations.js'
 import { CTIM_SCHEMA_VERSION } from '../../../lib/ctim/vocabulary.js'
-import { ObserveBundleSchema, type Sighting } from '../../../lib/schemas/ctim.js'
-import type { Observable } from '../../../lib/observables.js'
-
-const JUDGING = { now: Date.UTC(2026, 10, 30), validDays: 7 }
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
-
-function record (fields: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    feed_label: ['Phishtank'],
-    domain: ['onedrive.live.com'],
-    description: ['Microsoft'],
-    derived: 'direct',
-    address: ['https://onedrive.live.com/?authkey=%21AG7'],
-    ip_address: ['13.107.42.13'],
-    asn: ['-'],
-    confidence: [95],
-    country: ['US'],
-    reportime: ['2020-04-12'],
-    source: ['http://www.phishtank.com/phish_detail.php?phish_id=62,http://www.phishtank.com/phish_detail.php?phish_id=6200'],
-    asn_desc: ['-'],
-    assessment: ['phishing'],
-    ...fields
-  }
-}
-
-const domain: Observable = { type: 'domain', value: 'onedrive.live.com' }
-const ip: Observable = { type: 'ip', value: '13.107.42.13' }
-const url: Observable = { type: 'url', value: 'https://onedrive.live.com/?authkey=%21AG7' }
-
-function only (observable: Observable, records: unknown[], limit = 100) {
-  const mapped = mapObserveBundle([{ observable, records }], limit, JUDGING)
-  t.ok(Value.Check(ObserveBundleSchema, mapped.bundle), 'the bundle matches the answer schema')
-  return mapped
-}
-
-function sightingOf (observable: Observable, fields: Record<string, unknown> = {}): Sighting {
-  const { bundle } = only(observable, [record(fields)])
-  return bundle.sightings!.docs[0]
-}
+import { domain, ip, JUDGING, only, record, sightingOf, UUID } from '../../support/records.js'
 
 t.test('a record maps to one sighting, indicator, judgement and verdict and their two relationships, exactly', async t => {
-  const { bundle, warnings } = only(domain, [record()])
+  const { bundle, warnings } = only(t, domain, [record()])
   t.same(warnings, [])
   const sighting = bundle.sightings!.docs[0]
   const indicator = bundle.indicators!.docs[0]
@@ -145,7 +106,7 @@ t.test('a record maps to one sighting, indicator, judgement and verdict and thei
 })
 
 t.test('nothing found maps to an empty bundle', async t => {
-  t.strictSame(only(domain, []), { bundle: {}, warnings: [] })
+  t.strictSame(only(t, domain, []), { bundle: {}, warnings: [] })
 })
 
 t.test('confidence: 0–25 Low, 26–79 Medium, 80–100 High, anything else Unknown', async t => {
@@ -155,24 +116,24 @@ t.test('confidence: 0–25 Low, 26–79 Medium, 80–100 High, anything else Unk
     ['', 'Unknown'], [null, 'Unknown'], [true, 'Unknown'], [Number.NaN, 'Unknown']
   ]
   for (const [value, expected] of cases) {
-    t.equal(sightingOf(domain, { confidence: [value] }).confidence, expected, `confidence ${JSON.stringify(value)}`)
+    t.equal(sightingOf(t, domain, { confidence: [value] }).confidence, expected, `confidence ${JSON.stringify(value)}`)
   }
-  t.equal(sightingOf(domain, { confidence: undefined }).confidence, 'Unknown', 'no confidence')
-  t.equal(sightingOf(domain, { confidence: [] }).confidence, 'Unknown', 'an empty confidence list')
-  t.equal(sightingOf(domain, { confidence: 70 }).confidence, 'Medium', 'a lone value is read as a list of one')
+  t.equal(sightingOf(t, domain, { confidence: undefined }).confidence, 'Unknown', 'no confidence')
+  t.equal(sightingOf(t, domain, { confidence: [] }).confidence, 'Unknown', 'an empty confidence list')
+  t.equal(sightingOf(t, domain, { confidence: 70 }).confidence, 'Medium', 'a lone value is read as a list of one')
 })
 
 t.test('source_uri is the longest comma-separated piece of source[0], when it is an http(s) URL', async t => {
-  t.equal(sightingOf(domain, { source: ['https://a.example/x, https://a.example/longer,http://b.example'] }).source_uri, 'https://a.example/longer')
-  t.equal(sightingOf(domain, { source: ['http://only.example/'] }).source_uri, 'http://only.example/')
-  t.notOk('source_uri' in sightingOf(domain, { source: ['not a url'] }), 'not a URL')
-  t.notOk('source_uri' in sightingOf(domain, { source: ['javascript:alert(1)'] }), 'not http(s)')
-  t.notOk('source_uri' in sightingOf(domain, { source: undefined }), 'no source')
-  t.notOk('source_uri' in sightingOf(domain, { source: [5] }), 'source[0] not a string')
+  t.equal(sightingOf(t, domain, { source: ['https://a.example/x, https://a.example/longer,http://b.example'] }).source_uri, 'https://a.example/longer')
+  t.equal(sightingOf(t, domain, { source: ['http://only.example/'] }).source_uri, 'http://only.example/')
+  t.notOk('source_uri' in sightingOf(t, domain, { source: ['not a url'] }), 'not a URL')
+  t.notOk('source_uri' in sightingOf(t, domain, { source: ['javascript:alert(1)'] }), 'not http(s)')
+  t.notOk('source_uri' in sightingOf(t, domain, { source: undefined }), 'no source')
+  t.notOk('source_uri' in sightingOf(t, domain, { source: [5] }), 'source[0] not a string')
 })
 
 t.test('indicator tags are the assessment of the record; none without it', async t => {
-  const tags = (fields: Record<string, unknown>) => only(domain, [record(fields)]).bundle.indicators!.docs[0].tags
+  const tags = (fields: Record<string, unknown>) => only(t, domain, [record(fields)]).bundle.indicators!.docs[0].tags
   t.strictSame(tags({ assessment: ['malware', 'Spam'] }), ['malware', 'Spam'])
   t.strictSame(tags({ assessment: undefined }), [])
   t.strictSame(tags({ assessment: ['', 7, 'botnet'] }), ['botnet'])
@@ -185,10 +146,10 @@ t.test('records sort newest first (stable) and the entity limit keeps the newest
     record({ reportime: ['2020-02-01'], feed_label: ['C'] }),
     record({ reportime: ['2020-03-01'], feed_label: ['D'] })
   ]
-  const all = only(domain, records).bundle
+  const all = only(t, domain, records).bundle
   t.strictSame(all.sightings!.docs.map(s => s.observed_time.start_time.slice(0, 10)), ['2020-03-01', '2020-03-01', '2020-02-01', '2020-01-01'])
   t.strictSame(all.indicators!.docs.map(i => i.short_description), ['B', 'D', 'C', 'A'], 'equal dates keep their order')
-  const two = only(domain, records, 2).bundle
+  const two = only(t, domain, records, 2).bundle
   t.equal(two.sightings!.count, 2)
   t.strictSame(two.indicators!.docs.map(i => i.short_description), ['B', 'D'], 'only the feeds of kept records')
   t.equal(two.relationships!.count, 4, 'a member-of per sighting, an element-of per judgement')
@@ -201,7 +162,7 @@ t.test('one indicator per feed, from its newest record, with a stable id; one re
     record({ reportime: ['2020-03-01'], confidence: [50], assessment: ['phishing'] }),
     record({ reportime: ['2020-02-01'], confidence: [90], feed_label: ['OpenPhish'] })
   ]
-  const { bundle } = only(domain, records)
+  const { bundle } = only(t, domain, records)
   t.equal(bundle.indicators!.count, 2)
   const phishtank = bundle.indicators!.docs.find(i => i.short_description === 'Phishtank')!
   t.equal(phishtank.confidence, 'Medium', 'from the newest record of the feed')
@@ -247,58 +208,14 @@ t.test('unusable records are skipped with one warning per observable', async t =
     record({ feed_label: [7] }),
     record({ feed_label: undefined })
   ]
-  const { bundle, warnings } = only(domain, records)
+  const { bundle, warnings } = only(t, domain, records)
   t.equal(bundle.sightings!.count, 1)
   t.strictSame(warnings.map(w => w.toEnvelope()), [{
     type: 'warning',
     code: 'key error',
     message: 'Skipped 11 of 12 C1fApp records for domain "onedrive.live.com": each record needs a reportime date (YYYY-MM-DD) and a non-empty feed_label.'
   }])
-  const none = only(ip, ['x'])
+  const none = only(t, ip, ['x'])
   t.strictSame(none.bundle, {}, 'all skipped: nothing found')
   t.equal(none.warnings.length, 1)
-})
-
-t.test('domain relations', async t => {
-  const relations = (fields: Record<string, unknown>) => sightingOf(domain, fields).relations.map(r => [r.source.value, r.relation, r.related.value])
-  t.strictSame(relations({ ip_address: ['1.1.1.1', '', '2.2.2.2', '1.1.1.1'] }), [
-    ['https://onedrive.live.com/?authkey=%21AG7', 'Contains', 'onedrive.live.com'],
-    ['onedrive.live.com', 'Resolved_To', '1.1.1.1'],
-    ['onedrive.live.com', 'Resolved_To', '2.2.2.2']
-  ], 'empty IPs skipped, none twice')
-  t.strictSame(relations({ domain: ['ONEDRIVE.live.com'], ip_address: [] }), [['https://onedrive.live.com/?authkey=%21AG7', 'Contains', 'onedrive.live.com']], 'domains compare without case')
-  t.strictSame(relations({ domain: ['other.com'], ip_address: [] }), [], 'domain[0] is not the observable')
-  t.strictSame(relations({ address: ['onedrive.live.com/path'], ip_address: [] }), [], 'address[0] is not an http(s) URL')
-  t.strictSame(relations({ address: ['ftp://onedrive.live.com/'], ip_address: [] }), [], 'address[0] is not http(s)')
-  t.strictSame(relations({ address: [5], ip_address: [] }), [], 'address[0] not a string')
-  t.strictSame(relations({ domain: undefined, ip_address: undefined, address: undefined }), [], 'missing fields give no relations')
-})
-
-t.test('ip relations', async t => {
-  const relations = (fields: Record<string, unknown>) => sightingOf(ip, fields).relations.map(r => [r.source.type, r.source.value, r.relation, r.related.type, r.related.value])
-  t.strictSame(relations({ domain: ['a.example', '', '13.107.42.13', 'b.example', 'A.example'] }), [
-    ['domain', 'a.example', 'Resolved_To', 'ip', '13.107.42.13'],
-    ['domain', 'b.example', 'Resolved_To', 'ip', '13.107.42.13']
-  ], 'empty, the observable itself and repeats skipped')
-  t.strictSame(relations({ domain: undefined }), [])
-})
-
-t.test('url relations', async t => {
-  const relations = (observable: Observable, fields: Record<string, unknown>) =>
-    sightingOf(observable, fields).relations.map(r => [r.source.value, r.relation, r.related.type, r.related.value])
-  const deep: Observable = { type: 'url', value: 'http://login.secure.Example.co.uk:8080/a?b=c' }
-  t.strictSame(relations(deep, {
-    address: ['http://login.secure.example.co.uk/a'],
-    ip_address: ['198.51.100.7', '', '198.51.100.7'],
-    domain: ['login.secure.example.co.uk', 'secure.example.co.uk', 'example.co.uk', 'co.uk', 'uk', 'other.example', 'xample.co.uk', '']
-  }), [
-    [deep.value, 'Hosted_By', 'ip', '198.51.100.7'],
-    [deep.value, 'Contains', 'domain', 'login.secure.example.co.uk'],
-    [deep.value, 'Contains', 'domain', 'secure.example.co.uk'],
-    [deep.value, 'Contains', 'domain', 'example.co.uk'],
-    [deep.value, 'Contains', 'domain', 'co.uk']
-  ], 'host and parents that hold a dot; never a bare TLD or an unrelated domain')
-  t.strictSame(relations(url, { address: ['not a url'] }), [], 'no relations unless address[0] is an http(s) URL')
-  const odd: Observable = { type: 'url', value: 'ftp://onedrive.live.com/other-scheme' }
-  t.strictSame(relations(odd, {}), [[odd.value, 'Hosted_By', 'ip', '13.107.42.13']], 'an observable that is no http(s) URL has no host to contain')
 })
