@@ -6,7 +6,7 @@ import { createRequire } from 'node:module'
 import swagger, { type SwaggerTransformObject } from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
-import { nameComponents } from '../lib/openapi-components.js'
+import { nameComponents } from '../lib/schemas/openapi-components.js'
 import { VERSION } from '../lib/version.js'
 
 type OpenApiDocument = Extract<Parameters<SwaggerTransformObject>[0], { openapiObject: unknown }>['openapiObject']

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { deliberateAnswer } from '../../lib/relay-answer.js'
 import { DeliberateBundleSchema } from '../../lib/schemas/ctim.js'
 import { Envelope } from '../../lib/schemas/envelope.js'
-import { observablesBody, observablesToQuery } from '../../lib/observables.js'
+import { observablesBody } from '../../lib/schemas/observables.js'
+import { observablesToQuery } from '../../lib/observables.js'
 import { BEARER } from '../../lib/schemas/security.js'
 
 const deliberate: FastifyPluginAsyncTypebox = async function deliberate (fastify) {

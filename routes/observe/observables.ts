@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { observeAnswer } from '../../lib/relay-answer.js'
 import { Envelope } from '../../lib/schemas/envelope.js'
 import { ObserveBundleSchema } from '../../lib/schemas/ctim.js'
-import { observablesBody, observablesToQuery } from '../../lib/observables.js'
+import { observablesBody } from '../../lib/schemas/observables.js'
+import { observablesToQuery } from '../../lib/observables.js'
 import { BEARER } from '../../lib/schemas/security.js'
 
 const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { Envelope } from '../../lib/schemas/envelope.js'
-import { observablesBody } from '../../lib/observables.js'
+import { observablesBody } from '../../lib/schemas/observables.js'
 import { BEARER } from '../../lib/schemas/security.js'
 
 const respond: FastifyPluginAsyncTypebox = async function respond (fastify) {

@@ -1,6 +1,6 @@
 // A schema's title names it in the OpenAPI description: held once under components, referred to elsewhere.
 import t from 'tap'
-import { ComponentNameError, nameComponents } from '../../lib/openapi-components.js'
+import { ComponentNameError, nameComponents } from '../../../lib/schemas/openapi-components.js'
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
 const point = { title: 'Point', type: 'object', properties: { x: { type: 'number' } } }
