@@ -180,12 +180,11 @@ export function createC1fAppClient (
   metrics.watchOpenBreakers(() => breaker.openCount(Date.now()))
 
   // C1fApp's answers are cached, not the relay's: the mapping runs on every call (the limit may
-  // differ). An entry is the answer's body text (plugins/cache.ts), read by every call that uses
-  // it (a JSON.parse, about 0.1 ms for 22 KB; on a miss it is the second, after ask's, which keeps
-  // errors out of the cache): parsed records take about 2.5 times the text's bytes in the heap and
-  // hand every full collection thousands of small objects to mark, where one string per answer
-  // keeps CACHE_MAX_MB what the cache really holds. Entries are known by a hash of the key and
-  // the value.
+  // differ). An entry is the answer's body text (clients/answer-cache.ts), parsed again by every
+  // call that uses it (on a miss too: ask's parse keeps errors out of the cache): parsed records
+  // would take several times the text's bytes and hand every full collection thousands of small
+  // objects to mark, where one string per answer keeps CACHE_MAX_MB what the cache really holds.
+  // Entries are known by a hash of the key and the value.
   async function cached (query: Query): Promise<unknown[]> {
     const id = createHash('sha256').update(keyHash(query.key)).update('\u0000').update(query.value).digest('base64url')
     // A kept body read as an answer once already (status and shape): here it can only give records,

@@ -3,8 +3,7 @@ import { Kind, Type, TypeRegistry } from '@sinclair/typebox'
 
 /**
  * A string out of a fixed list, as JSON Schema's `enum`. Not a union of literals: fast-json-stringify
- * serialises a union by validating the value against each branch, which showed in the serialising
- * of every sighting's and indicator's confidence.
+ * serialises a union by validating the value against each branch, for every entity's confidence.
  */
 export function StringEnum<T extends string> (values: readonly T[]) {
   return Type.Unsafe<T>({ [Kind]: 'StringEnum', type: 'string', enum: [...values] })
