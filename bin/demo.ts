@@ -52,5 +52,6 @@ JWT=${jwt}
 
 curl -s -X POST ${base}/health -H "Authorization: Bearer ${jwt}"
 curl -s -X POST ${base}/observe/observables -H "Authorization: Bearer ${jwt}" -H 'Content-Type: application/json' -d '${body}'
+curl -s -X POST ${base}/deliberate/observables -H "Authorization: Bearer ${jwt}" -H 'Content-Type: application/json' -d '${body}'
 
 Ctrl-C stops both.`)

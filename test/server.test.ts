@@ -58,6 +58,14 @@ t.test('the demo starts the simulator and the relay, and its curl lines answer r
   t.equal(answer.data.relationships.count, answer.data.sightings.count + answer.data.judgements.count, 'relationships')
   t.strictSame(answer.data.verdicts.docs.map((verdict: { disposition_name: string }) => verdict.disposition_name), ['Malicious', 'Malicious', 'Malicious', 'Suspicious', 'Unknown'], 'the three kinds of verdict')
   t.notOk(answer.errors)
+  const deliberate = /curl -s -X POST (\S+\/deliberate\/observables) .* -d '(.+)'\n/.exec(output)!
+  t.equal(deliberate[2], observe[2], 'the same observables')
+  const verdicts = await (await fetch(deliberate[1], {
+    method: 'POST',
+    headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
+    body: deliberate[2]
+  })).json() as any
+  t.strictSame(verdicts.data.verdicts.docs.map((verdict: { disposition_name: string }) => verdict.disposition_name), ['Malicious', 'Malicious', 'Malicious', 'Suspicious', 'Unknown'], "deliberate: observe's verdicts")
   child.kill('SIGINT')
   t.equal(await exitCode(child), 0)
 })
