@@ -7,15 +7,15 @@ export type CallOutcome = 'ok' | 'partial' | 'error' | 'client_error' | 'server_
 
 /**
  * A 200 answer is `ok` (data only), `partial` (data and errors) or `error` (errors only: the
- * envelope's relay-level failures are HTTP 200, contract §1). Inside a JSON string every quote is
- * escaped, so `"errors":[` can only be the envelope's own member.
+ * envelope's relay-level failures are HTTP 200, contract §1). `envelope` is the answer as the
+ * route or the error handler sent it, before serialising: reading it costs nothing, where
+ * searching the serialised answer for its `errors` member cost a pass over every byte.
  */
-export function callOutcome (statusCode: number, payload: unknown): CallOutcome {
+export function callOutcome (statusCode: number, envelope: unknown): CallOutcome {
   if (statusCode >= 500) return 'server_error'
   if (statusCode >= 400) return 'client_error'
-  if (typeof payload !== 'string') return 'ok'
-  if (payload.startsWith('{"errors":[')) return 'error'
-  return payload.includes('"errors":[') ? 'partial' : 'ok'
+  if (typeof envelope !== 'object' || envelope === null || (envelope as { errors?: unknown }).errors === undefined) return 'ok'
+  return (envelope as { data?: unknown }).data === undefined ? 'error' : 'partial'
 }
 
 /** A C1fApp request's outcome: `records`, `nothing found`, or the error's code (contract §2). */

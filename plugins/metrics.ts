@@ -13,6 +13,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     metrics: RelayMetrics
   }
+  interface FastifyRequest {
+    /** the answer object the reply serialised (the envelope, on the relay's routes); null for a string, a buffer or a stream */
+    sentObject: unknown
+  }
 }
 
 export type CacheKind = 'memory' | 'redis'
@@ -55,11 +59,18 @@ export default fp(async function metrics (fastify) {
   }
   cut.inc(0)
 
-  // Counted once the answer is ready to go, when its envelope can be read.
-  fastify.addHook('onSend', async (request, reply, payload) => {
+  // The envelope is read before it is serialised; the call is counted once the answer is ready to
+  // go. Callback hooks: an async one costs a promise a call.
+  fastify.decorateRequest('sentObject', null)
+  fastify.addHook('preSerialization', (request, reply, payload, done) => {
+    request.sentObject = payload
+    done(null, payload)
+  })
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     const route = request.routeOptions.url ?? 'unmatched'
-    calls.inc({ route, outcome: callOutcome(reply.statusCode, payload) })
+    calls.inc({ route, outcome: callOutcome(reply.statusCode, request.sentObject) })
     callSeconds.observe({ route }, reply.elapsedTime / 1000)
+    done(null, payload)
   })
 
   let server: Server | undefined
