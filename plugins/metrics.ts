@@ -7,15 +7,15 @@ import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import { callOutcome } from '../lib/metric-labels.js'
+import { callOutcome, envelopeOutcome, type CallOutcome } from '../lib/metric-labels.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     metrics: RelayMetrics
   }
   interface FastifyRequest {
-    /** the answer object the reply serialised (the envelope, on the relay's routes); null for a string, a buffer or a stream */
-    sentObject: unknown
+    /** whether the envelope the reply serialised holds data, errors or both; null for a string, a buffer or a stream */
+    envelopeOutcome: CallOutcome | null
   }
 }
 
@@ -59,16 +59,18 @@ export default fp(async function metrics (fastify) {
   }
   cut.inc(0)
 
-  // The envelope is read before it is serialised; the call is counted once the answer is ready to
-  // go. Callback hooks: an async one costs a promise a call.
-  fastify.decorateRequest('sentObject', null)
+  // The envelope is read before it is serialised (only what it says is kept: holding the answer
+  // itself until the call ends would keep its thousands of objects alive past young collections);
+  // the call is counted once the answer is ready to go. Callback hooks: an async one costs a
+  // promise a call.
+  fastify.decorateRequest('envelopeOutcome', null)
   fastify.addHook('preSerialization', (request, reply, payload, done) => {
-    request.sentObject = payload
+    request.envelopeOutcome = envelopeOutcome(payload)
     done(null, payload)
   })
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const route = request.routeOptions.url ?? 'unmatched'
-    calls.inc({ route, outcome: callOutcome(reply.statusCode, request.sentObject) })
+    calls.inc({ route, outcome: callOutcome(reply.statusCode, request.envelopeOutcome) })
     callSeconds.observe({ route }, reply.elapsedTime / 1000)
     done(null, payload)
   })
