@@ -7,7 +7,7 @@ import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import { callOutcome, envelopeOutcome, type CallOutcome } from '../lib/metric-labels.js'
+import { callOutcome, envelopeOutcome, type EnvelopeOutcome } from '../lib/metric-labels.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,7 +15,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     /** whether the envelope the reply serialised holds data, errors or both; null for a string, a buffer or a stream */
-    envelopeOutcome: CallOutcome | null
+    envelopeOutcome: EnvelopeOutcome | null
   }
 }
 
