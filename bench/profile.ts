@@ -24,7 +24,7 @@ type Frame = Runtime.CallFrame
 const isMapping = (frame: Frame): boolean => frame.functionName === 'observeAnswer' && frame.url.endsWith('/lib/relay-answer.js')
 
 /**
- * The route's serializer (fast-json-stringify, called by Fastify's reply), and Fastify's
+ * The route's serializer (called by Fastify's reply: fast-json-stringify, or the observe route's JSON.stringify), and Fastify's
  * Buffer.byteLength of the string it returns before sending (which flattens its concatenations).
  */
 function isSerialising (stack: Frame[]): boolean {

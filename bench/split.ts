@@ -1,7 +1,7 @@
 // W5's split: how long the relay's own work on 1 000 records takes, timed in one process (a child
 // of the runner that runs the built code under plain node, as the relay does): parsing C1fApp's
 // answer, mapping it to CTIM (lib/relay-answer.ts → lib/ctim) and serialising the answer with the
-// observe route's own compiled serializer (fast-json-stringify from the route's answer schema), to
+// observe route's own serializer (lib/relay-answer.ts's answerSerializer, as the route compiles it), to
 // set against the measured latency of the call.
 import { performance } from 'node:perf_hooks'
 import { buildServer } from '../build-server.js'
@@ -94,7 +94,7 @@ export async function timeSplit ({ env, authorization, observable, answer }: Spl
     return {
       parse,
       map,
-      // Fastify measures the string it sends (content-length), which flattens the serializer's concatenations
+      // Fastify measures the string it sends (content-length)
       serialise: time(() => Buffer.byteLength(write(mapped))),
       runs: RUNS,
       sightings: body.data?.sightings?.count ?? 0,

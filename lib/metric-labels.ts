@@ -3,19 +3,26 @@
 import type { RelayError } from './relay-error.js'
 
 /** How a relay call ended, as Threat Response saw it. */
-export type CallOutcome = 'ok' | 'partial' | 'error' | 'client_error' | 'server_error'
+export type EnvelopeOutcome = 'ok' | 'partial' | 'error'
+export type CallOutcome = EnvelopeOutcome | 'client_error' | 'server_error'
+
+/** What an answer object says: `ok` (data only), `partial` (data and errors) or `error` (errors only); null when it is no envelope. */
+export function envelopeOutcome (answer: unknown): EnvelopeOutcome | null {
+  if (typeof answer !== 'object' || answer === null) return null
+  if ((answer as { errors?: unknown }).errors === undefined) return 'ok'
+  return (answer as { data?: unknown }).data === undefined ? 'error' : 'partial'
+}
 
 /**
- * A 200 answer is `ok` (data only), `partial` (data and errors) or `error` (errors only: the
- * envelope's relay-level failures are HTTP 200, contract §1). Inside a JSON string every quote is
- * escaped, so `"errors":[` can only be the envelope's own member.
+ * A 200 answer is `ok`, `partial` or `error` as its envelope says (the envelope's relay-level
+ * failures are HTTP 200, contract §1): `envelope` is envelopeOutcome of the answer as the route or
+ * the error handler sent it, before serialising, which costs nothing, where searching the
+ * serialised answer for its `errors` member cost a pass over every byte. Anything else is `ok`.
  */
-export function callOutcome (statusCode: number, payload: unknown): CallOutcome {
+export function callOutcome (statusCode: number, envelope: EnvelopeOutcome | null): CallOutcome {
   if (statusCode >= 500) return 'server_error'
   if (statusCode >= 400) return 'client_error'
-  if (typeof payload !== 'string') return 'ok'
-  if (payload.startsWith('{"errors":[')) return 'error'
-  return payload.includes('"errors":[') ? 'partial' : 'ok'
+  return envelope ?? 'ok'
 }
 
 /** A C1fApp request's outcome: `records`, `nothing found`, or the error's code (contract §2). */

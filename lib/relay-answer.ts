@@ -75,13 +75,21 @@ const bytes = (answer: unknown): number => Buffer.byteLength(JSON.stringify(answ
 function recordBound ({ observable, records }: ReadRecords, limit: number): number {
   let bound = 0
   const value = observable.value.length
-  for (const record of records.slice(0, limit)) {
+  for (let i = 0; i < Math.min(limit, records.length); i++) {
+    const record = records[i]
     const related = record.domains.length + record.ips.length + 1
-    const texts = record.feed.length * 4 + (record.sourceUri?.length ?? 0) * 2 + record.assessment.join().length * 3 +
-      (record.address?.length ?? 0) + record.domains.join().length * 2 + record.ips.join().length * 2 + value * (3 + 2 * related)
+    const texts = record.feed.length * 4 + (record.sourceUri?.length ?? 0) * 2 + joinedLength(record.assessment) * 3 +
+      (record.address?.length ?? 0) + joinedLength(record.domains) * 2 + joinedLength(record.ips) * 2 + value * (3 + 2 * related)
     bound += 4000 + 400 * related + 6 * texts
   }
   return bound
+}
+
+/** `list.join().length`, without building the string: this runs for every kept record. */
+function joinedLength (list: string[]): number {
+  let length = Math.max(0, list.length - 1)
+  for (const item of list) length += item.length
+  return length
 }
 
 /** The observe answer, cut to ANSWER_MAX_BYTES when it would be larger. */
@@ -112,6 +120,18 @@ export function observeAnswer (observables: Observable[], outcomes: Array<unknow
     }
   }
   return { answer: best, keptPerObservable: kept }
+}
+
+/**
+ * The observe route's serialiser for its answers (Fastify's `serializerCompiler`): JSON.stringify.
+ * The mapping builds every entity, and the envelope, with exactly its schema's properties in the
+ * schema's order, so this writes the bytes the schema's fast-json-stringify serialiser would
+ * (test/lib/relay-answer.test.ts holds them to it), as one flat string, in less time and with
+ * less garbage than the many small strings that serialiser joins: the observe answers are the
+ * relay's largest.
+ */
+export function answerSerializer (): (answer: unknown) => string {
+  return answer => JSON.stringify(answer)
 }
 
 /** The deliberate answer: observe's verdicts, without the entities they come from. */

@@ -39,6 +39,16 @@ interface DecodedToken {
 
 const decode = createDecoder({ complete: true }) as (token: string) => DecodedToken
 
+/**
+ * Tokens whose signature was verified are remembered (fast-jwt's LRU, by a hash of the token) so
+ * that Threat Response's repeated calls with the same token skip the signature check: an entry
+ * lasts at most 10 minutes and never past the token's `exp`, and a token outside its `nbf`–`exp`
+ * window is checked again, so expired and not yet valid tokens are still refused. Failures are
+ * not remembered. A configuration token's key set is still consulted on every call, before its
+ * verifier (one per key): a key that leaves the set stops its tokens at once.
+ */
+const VERIFIED_TOKENS = 1000
+
 /** A JWKS is a few keys: anything much larger is no key set, and is not read to its end. */
 export const MAX_JWKS_BYTES = 1_048_576
 
@@ -68,7 +78,7 @@ export default fp(async function auth (fastify) {
   const on = { legacy: config.SECRET_KEY !== undefined, configuration: config.RELAY_PUBLIC_URL !== undefined }
 
   if (config.SECRET_KEY !== undefined) {
-    await fastify.register(fastifyJwt, { namespace: 'legacy', secret: config.SECRET_KEY, verify: { algorithms: ['HS256'] } })
+    await fastify.register(fastifyJwt, { namespace: 'legacy', secret: config.SECRET_KEY, verify: { algorithms: ['HS256'], cache: VERIFIED_TOKENS } })
   }
 
   // The configuration token's key sets, cached here (lib/jwks-cache.ts says what a flood of
@@ -80,7 +90,7 @@ export default fp(async function auth (fastify) {
   const verifierOf = (pem: string) => {
     let verify = verifiers.get(pem)
     if (verify === undefined) {
-      verify = createVerifier({ key: pem, algorithms: ['RS256'] }) as (token: string) => Record<string, unknown>
+      verify = createVerifier({ key: pem, algorithms: ['RS256'], cache: VERIFIED_TOKENS }) as (token: string) => Record<string, unknown>
       verifiers.set(pem, verify)
     }
     return verify

@@ -38,9 +38,13 @@ export default fp(async function loadShedding (fastify) {
   // closing relay (on a kept-alive connection) comes here and gets the envelope, not a bare 503.
   let closing = false
   fastify.addHook('preClose', async () => { closing = true })
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (!closing) return
+  // a callback hook: an async one would cost every call a promise
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!closing) {
+      done()
+      return
+    }
     reply.header('connection', 'close').header('retry-after', RETRY_AFTER_SECONDS)
-    throw shuttingDownError()
+    done(shuttingDownError())
   })
 }, { name: 'load-shedding', fastify: '5.x', dependencies: ['config', 'errors'] })

@@ -8,11 +8,15 @@ import type { AddressInfo } from 'node:net'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { CacheKind } from '../clients/answer-cache.js'
-import { callOutcome } from '../lib/metric-labels.js'
+import { callOutcome, envelopeOutcome, type EnvelopeOutcome } from '../lib/metric-labels.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     metrics: RelayMetrics
+  }
+  interface FastifyRequest {
+    /** whether the envelope the reply serialised holds data, errors or both; null for a string, a buffer or a stream */
+    envelopeOutcome: EnvelopeOutcome | null
   }
 }
 
@@ -54,11 +58,20 @@ export default fp(async function metrics (fastify) {
   }
   cut.inc(0)
 
-  // Counted once the answer is ready to go, when its envelope can be read.
-  fastify.addHook('onSend', async (request, reply, payload) => {
+  // The envelope is read before it is serialised (only what it says is kept: holding the answer
+  // itself until the call ends would keep its thousands of objects alive past young collections);
+  // the call is counted once the answer is ready to go. Callback hooks: an async one costs a
+  // promise a call.
+  fastify.decorateRequest('envelopeOutcome', null)
+  fastify.addHook('preSerialization', (request, reply, payload, done) => {
+    request.envelopeOutcome = envelopeOutcome(payload)
+    done(null, payload)
+  })
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     const route = request.routeOptions.url ?? 'unmatched'
-    calls.inc({ route, outcome: callOutcome(reply.statusCode, payload) })
+    calls.inc({ route, outcome: callOutcome(reply.statusCode, request.envelopeOutcome) })
     callSeconds.observe({ route }, reply.elapsedTime / 1000)
+    done(null, payload)
   })
 
   let server: Server | undefined

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { observeAnswer } from '../../lib/relay-answer.js'
+import { answerSerializer, observeAnswer } from '../../lib/relay-answer.js'
 import { Envelope } from '../../lib/schemas/envelope.js'
 import { ObserveBundleSchema } from '../../lib/schemas/ctim.js'
 import { observablesBody } from '../../lib/schemas/observables.js'
@@ -17,6 +17,7 @@ const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
       body: observablesBody(fastify.config),
       response: { 200: Envelope(ObserveBundleSchema) }
     },
+    serializerCompiler: answerSerializer,
     onRequest: fastify.authenticate
   }, async function observeObservables (request) {
     const { observables, warnings } = observablesToQuery(request.body, fastify.config)

@@ -2,7 +2,7 @@
 import t from 'tap'
 import { createSigner } from 'fast-jwt'
 import { REASONS } from '../../lib/authorization.js'
-import { authorizationFailed, bearer, buildRelay, post, SECRET_KEY, token } from '../helper.js'
+import { authorizationFailed, bearer, buildRelay, C1FAPP_KEY, post, SECRET_KEY, token } from '../helper.js'
 
 const AUTHENTICATED_ROUTES: Array<[string, unknown]> = [
   ['/health', undefined],
@@ -72,4 +72,13 @@ t.test('the key of the token is the key sent to C1fApp', async t => {
   const response = await post(app, '/health', undefined, bearer(token({ key: 'a-users-own-key' })))
   t.strictSame(response.json(), { errors: [{ type: 'fatal', code: 'forbidden', message: 'Unexpected response from C1fApp: Invalid API key' }] })
   t.equal(JSON.parse(simulator.requests[0].body).key, 'a-users-own-key')
+})
+
+t.test('a token verified once is still refused once it expires (verified tokens are remembered only until then)', async t => {
+  const { app } = await buildRelay(t)
+  const exp = now() + 2
+  const headers = bearer(token({ key: C1FAPP_KEY, exp }))
+  for (let i = 0; i < 2; i++) t.strictSame((await post(app, '/health', undefined, headers)).json(), { data: { status: 'ok' } }, `call ${i + 1}`)
+  await new Promise(resolve => setTimeout(resolve, exp * 1000 - Date.now() + 50))
+  t.strictSame((await post(app, '/health', undefined, headers)).json(), authorizationFailed(REASONS.expired))
 })

@@ -251,3 +251,12 @@ t.test('the CTR_ENTITIES_LIMIT claim sets the limit of that call', async t => {
   const hs256 = observeBody(t, await post(app, '/observe/observables', [{ type: 'domain', value: 'phish.example' }], bearer(token({ key: C1FAPP_KEY, CTR_ENTITIES_LIMIT: 1 }))), 'observe-hs256-limit')
   t.equal(hs256.data.sightings.count, 3, 'the legacy token keeps the environment\'s limit')
 })
+
+t.test('a configuration token verified once is still refused once it expires', async t => {
+  const { app, jwks } = await setup(t)
+  const exp = now() + 2
+  const headers = bearer(configurationToken(keyA, jwks.host, { exp }))
+  for (let i = 0; i < 2; i++) t.strictSame((await post(app, '/health', undefined, headers)).json(), OK, `call ${i + 1}`)
+  await new Promise(resolve => setTimeout(resolve, exp * 1000 - Date.now() + 50))
+  t.strictSame((await post(app, '/health', undefined, headers)).json(), authorizationFailed(REASONS.expired))
+})

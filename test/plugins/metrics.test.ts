@@ -3,7 +3,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { readConfig } from '../../lib/config.js'
-import { callOutcome, c1fappOutcome } from '../../lib/metric-labels.js'
+import { callOutcome, c1fappOutcome, envelopeOutcome } from '../../lib/metric-labels.js'
 import { RelayError } from '../../lib/relay-error.js'
 import { freePort } from '../support/redis.js'
 import { bearer, buildApp, buildRelay, C1FAPP_KEY, post, SECRET_KEY, token } from '../helper.js'
@@ -130,13 +130,16 @@ t.test('METRICS_PORT must not be the relay\'s port', async t => {
 })
 
 t.test('the label values are a few fixed words', async t => {
-  t.equal(callOutcome(200, '{"data":{}}'), 'ok')
-  t.equal(callOutcome(200, '{"data":{"sightings":{"count":0,"docs":[{"description":"\\"errors\\":[x"}]}}}'), 'ok', 'a quoted "errors":[ inside a value is no envelope member')
-  t.equal(callOutcome(200, '{"data":{},"errors":[]}'), 'partial')
-  t.equal(callOutcome(200, '{"errors":[]}'), 'error')
-  t.equal(callOutcome(200, Buffer.from('{"errors":[]}')), 'ok', 'a stream or buffer (the documentation) is no envelope')
-  t.equal(callOutcome(404, '{}'), 'client_error')
-  t.equal(callOutcome(500, '{}'), 'server_error')
+  t.equal(envelopeOutcome({ data: {} }), 'ok')
+  t.equal(envelopeOutcome({ data: { sightings: { count: 0, docs: [{ description: '"errors":[x' }] } } }), 'ok', 'a value that reads like an errors member is none')
+  t.equal(envelopeOutcome({ data: {}, errors: [] }), 'partial')
+  t.equal(envelopeOutcome({ errors: [] }), 'error')
+  t.equal(envelopeOutcome('{"errors":[]}'), null, 'a string, a buffer or a stream (the documentation) is no envelope')
+  t.equal(envelopeOutcome(null), null)
+  t.equal(callOutcome(200, 'partial'), 'partial')
+  t.equal(callOutcome(200, null), 'ok')
+  t.equal(callOutcome(404, 'ok'), 'client_error')
+  t.equal(callOutcome(500, 'error'), 'server_error')
   t.equal(c1fappOutcome([{}]), 'records')
   t.equal(c1fappOutcome([]), 'nothing found')
   t.equal(c1fappOutcome(new RelayError('too many requests', 'quota')), 'too many requests')
