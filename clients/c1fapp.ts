@@ -181,15 +181,21 @@ export function createC1fAppClient (
 
   // C1fApp's answers are cached, not the relay's: the mapping runs on every call (the limit may
   // differ). An entry is the answer's body text (clients/answer-cache.ts), parsed again by every
-  // call that uses it (on a miss too: ask's parse keeps errors out of the cache): parsed records
-  // would take several times the text's bytes and hand every full collection thousands of small
-  // objects to mark, where one string per answer keeps CACHE_MAX_MB what the cache really holds.
-  // Entries are known by a hash of the key and the value.
+  // call that uses it but the one that asked C1fApp: parsed records would take several times the
+  // text's bytes and hand every full collection thousands of small objects to mark, where one
+  // string per answer keeps CACHE_MAX_MB what the cache really holds. Entries are known by a hash
+  // of the key and the value.
   async function cached (query: Query): Promise<unknown[]> {
     const id = createHash('sha256').update(keyHash(query.key)).update('\u0000').update(query.value).digest('base64url')
-    // A kept body read as an answer once already (status and shape): here it can only give records,
-    // unless a shared cache holds garbage, which readAnswer refuses and the cache then replaces.
-    return cache.fetch(id, async () => (await measured(query)).body, body => readAnswer(200, body, query.key))
+    // The call that asked C1fApp uses the records ask read; the others read the kept body, which
+    // was read as an answer once already (status and shape): it can only give records, unless a
+    // shared cache holds garbage, which readAnswer refuses and the cache then replaces.
+    let asked: unknown[] | undefined
+    return cache.fetch(id, async () => {
+      const answer = await measured(query)
+      asked = answer.records
+      return answer.body
+    }, body => asked ?? readAnswer(200, body, query.key))
   }
 
   async function lookup (key: string, value: string): Promise<unknown[]> {
