@@ -7,27 +7,9 @@ import { CTIM_SCHEMA_VERSION } from '../../lib/ctim/vocabulary.js'
 import { buildDataset, DEMO_OBSERVABLES } from '../../simulator/dataset.js'
 import { API_PATH } from '../../simulator/server.js'
 import { buildRelay, C1FAPP_KEY, observeBody, post } from '../helper.js'
+import { phishRecord } from '../support/records.js'
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
-
-function record (fields: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    feed_label: ['Phishtank'],
-    domain: ['phish.example'],
-    description: ['test'],
-    derived: 'direct',
-    address: ['https://phish.example/login'],
-    ip_address: ['192.0.2.10'],
-    asn: ['-'],
-    confidence: ['70'],
-    country: ['US'],
-    reportime: ['2026-10-01'],
-    source: ['http://www.phishtank.com/phish_detail.php?phish_id=1'],
-    asn_desc: ['-'],
-    assessment: ['phishing'],
-    ...fields
-  }
-}
 
 async function waitFor (condition: () => boolean, ms = 3000): Promise<boolean> {
   for (const end = Date.now() + ms; Date.now() < end; await sleep(10)) if (condition()) return true
@@ -47,7 +29,7 @@ t.test('C1fApp is asked exactly as the contract says, once per observable', asyn
 
 t.test('a scripted answer maps to the exact CTIM answer', async t => {
   const { app, simulator } = await buildRelay(t)
-  simulator.script('phish.example', { body: [record()] })
+  simulator.script('phish.example', { body: [phishRecord()] })
   const before = Date.now()
   const body = observeBody(t, await post(app, '/observe/observables', [{ type: 'domain', value: 'phish.example' }]), 'observe-one-record')
   const after = Date.now()
@@ -144,7 +126,7 @@ t.test('a scripted answer maps to the exact CTIM answer', async t => {
 
 t.test('the indicator of a feed has the same id in every answer', async t => {
   const { app, simulator } = await buildRelay(t)
-  simulator.script('*', { body: [record()] })
+  simulator.script('*', { body: [phishRecord()] })
   const first = (await post(app, '/observe/observables', [{ type: 'domain', value: 'a.example' }])).json()
   const second = (await post(app, '/observe/observables', [{ type: 'domain', value: 'b.example' }])).json()
   t.equal(first.data.indicators.docs[0].id, second.data.indicators.docs[0].id)
@@ -171,7 +153,7 @@ t.test('the bundled data set: every demo observable answers conformant CTIM', as
 
 t.test('CTR_ENTITIES_LIMIT caps the entities of each type per observable', async t => {
   const { app, simulator } = await buildRelay(t, { CTR_ENTITIES_LIMIT: '2' })
-  simulator.script('*', { body: [1, 2, 3, 4, 5].map(day => record({ reportime: [`2026-10-0${day}`], feed_label: [`Feed ${day}`] })) })
+  simulator.script('*', { body: [1, 2, 3, 4, 5].map(day => phishRecord({ reportime: [`2026-10-0${day}`], feed_label: [`Feed ${day}`] })) })
   const body = observeBody(t, await post(app, '/observe/observables', [{ type: 'domain', value: 'a.example' }, { type: 'ip', value: '192.0.2.1' }]), 'observe-limit')
   t.equal(body.data.sightings.count, 4)
   t.strictSame(body.data.indicators.docs.map((i: { title: string }) => i.title), ['Feed: Feed 5', 'Feed: Feed 4'])
@@ -182,7 +164,7 @@ t.test('CTR_ENTITIES_LIMIT caps the entities of each type per observable', async
 
 t.test('unsupported types are skipped without a query; (type, value) pairs once; a value once', async t => {
   const { app, simulator } = await buildRelay(t)
-  simulator.script('*', { body: [record()] })
+  simulator.script('*', { body: [phishRecord()] })
   const body = observeBody(t, await post(app, '/observe/observables', [
     { type: 'sha256', value: 'a'.repeat(64) },
     { type: 'domain', value: 'phish.example' },
@@ -206,51 +188,6 @@ t.test('nothing to look up, or nothing found: {"data": {}}', async t => {
   t.strictSame((await post(app, '/observe/observables', [{ type: 'md5', value: 'd41d8cd98f00b204e9800998ecf8427e' }])).json(), { data: {} })
   t.equal(simulator.requests.length, 0)
   t.strictSame(observeBody(t, await post(app, '/observe/observables', [{ type: 'domain', value: 'never-seen.example' }]), 'observe-nothing-found'), { data: {} })
-})
-
-t.test('one failing observable never loses the others', async t => {
-  const { app, simulator } = await buildRelay(t)
-  simulator.script('phish.example', { body: [record()] })
-  simulator.script('down.example', { status: 503, body: 'Service Unavailable' })
-  simulator.script('slow.example', { status: 429, body: 'Too Many Requests' })
-  const body = observeBody(t, await post(app, '/observe/observables', [
-    { type: 'domain', value: 'down.example' },
-    { type: 'domain', value: 'phish.example' },
-    { type: 'domain', value: 'slow.example' }
-  ]), 'observe-partial')
-  t.equal(body.data.sightings.count, 1)
-  t.strictSame(body.errors, [
-    { type: 'fatal', code: 'unknown', message: 'Unexpected response from C1fApp: Service Unavailable' },
-    { type: 'fatal', code: 'too many requests', message: 'Unexpected response from C1fApp: Too Many Requests' }
-  ])
-})
-
-t.test('when every observable fails, the identical errors are shown once and there is no data', async t => {
-  const { app, simulator } = await buildRelay(t)
-  simulator.script('*', { status: 403, body: 'Invalid API key' })
-  const response = await post(app, '/observe/observables', [{ type: 'domain', value: 'a.example' }, { type: 'ip', value: '192.0.2.1' }, { type: 'url', value: 'http://a.example/' }])
-  t.strictSame(observeBody(t, response, 'observe-all-failed'), { errors: [{ type: 'fatal', code: 'forbidden', message: 'Unexpected response from C1fApp: Invalid API key' }] })
-  t.equal(simulator.requests.length, 3)
-})
-
-t.test('records without a usable date or feed are skipped with a warning, the rest answered', async t => {
-  const { app, simulator } = await buildRelay(t)
-  simulator.script('phish.example', { body: [record(), record({ reportime: [] }), 'junk', record({ feed_label: [''] })] })
-  simulator.script('192.0.2.10', { body: [record()] })
-  const body = observeBody(t, await post(app, '/observe/observables', [{ type: 'domain', value: 'phish.example' }, { type: 'ip', value: '192.0.2.10' }]), 'observe-skipped-records')
-  t.equal(body.data.sightings.count, 2)
-  t.strictSame(body.errors, [{
-    type: 'warning',
-    code: 'key error',
-    message: 'Skipped 3 of 4 C1fApp records for domain "phish.example": each record needs a reportime date (YYYY-MM-DD) and a non-empty feed_label.'
-  }])
-})
-
-t.test('the bundled data set demonstrates the skipped-record warning', async t => {
-  const { app } = await buildRelay(t)
-  const body = observeBody(t, await post(app, '/observe/observables', [{ type: 'domain', value: 'broken-records.example' }]), 'observe-broken-records')
-  t.ok(body.data.sightings.count > 0)
-  t.match(body.errors, [{ type: 'warning', code: 'key error', message: /^Skipped 2 of \d+ C1fApp records for domain "broken-records.example"/ }])
 })
 
 t.test('observables are queried concurrently, at most C1FAPP_CONCURRENCY at once', async t => {

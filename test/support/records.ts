@@ -46,3 +46,23 @@ export function sightingOf (t: Test, observable: Observable, fields: Record<stri
   const { bundle } = only(t, observable, [record(fields)])
   return bundle.sightings!.docs[0]
 }
+
+/** A record of the demo's phishing domain, as the route tests script it on the simulator, with `fields` replaced. */
+export function phishRecord (fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    feed_label: ['Phishtank'],
+    domain: ['phish.example'],
+    description: ['test'],
+    derived: 'direct',
+    address: ['https://phish.example/login'],
+    ip_address: ['192.0.2.10'],
+    asn: ['-'],
+    confidence: ['70'],
+    country: ['US'],
+    reportime: ['2026-10-01'],
+    source: ['http://www.phishtank.com/phish_detail.php?phish_id=1'],
+    asn_desc: ['-'],
+    assessment: ['phishing'],
+    ...fields
+  }
+}
