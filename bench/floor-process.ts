@@ -6,6 +6,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { PerformanceObserver } from 'node:perf_hooks'
+import { readRecords, type RecordsRead } from '../lib/c1fapp/record.js'
 import { observeAnswer } from '../lib/relay-answer.js'
 import type { Observable } from '../lib/observables.js'
 import { serve } from './ipc.js'
@@ -27,14 +28,14 @@ function read (stream: http.IncomingMessage): Promise<string> {
   })
 }
 
-function ask (value: string): Promise<unknown[]> {
+function ask (value: string): Promise<RecordsRead> {
   const body = JSON.stringify({ key, format: 'json', backend: 'es', request: value })
   return new Promise((resolve, reject) => {
     const request = http.request(upstream, {
       method: 'POST',
       agent,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-    }, response => { read(response).then(text => resolve(JSON.parse(text) as unknown[]), reject) })
+    }, response => { read(response).then(text => resolve(readRecords(JSON.parse(text) as unknown[])), reject) })
     request.once('error', reject)
     request.end(body)
   })

@@ -495,7 +495,7 @@ async function main (): Promise<void> {
     if (rows.some(row => row.peakOf === 'process')) console.log('* the relay process\'s peak since it started (this system does not allow resetting it)')
     const ms = ({ wallMs, cpuMs: cpu }: { wallMs: number, cpuMs: number }): string => `${wallMs.toFixed(2)} ms (CPU ${cpu.toFixed(2)})`
     console.log(`\nW5 split (in-process, built code, median of ${split.runs} runs on the same ${W5_RECORDS} records, ${split.sightings} sightings, ${(split.answerBytes / 1024).toFixed(0)} KB answer):`)
-    console.log(`  parse C1fApp's answer ${ms(split.parse)}, map to CTIM ${ms(split.map)}, serialise ${ms(split.serialise)} (the observe route's serializer, then Buffer.byteLength as Fastify does)`)
+    console.log(`  parse C1fApp's answer ${ms(split.parse)}, map to CTIM ${ms(split.map)}, serialise ${ms(split.serialise)} (the observe route's serializer)`)
     console.log(`  one call (W5·1): p50 ${byName.get('W5·1')?.latencyMs.p50} ms, relay CPU ${byName.get('W5·1')?.relayCpuMsPerCall.toFixed(2)} ms; ` +
       `mapping + serialising is ${(100 * ratios.w5MapAndSerialiseShare).toFixed(1)}% of the call's time, ${(100 * ratios.w5MapAndSerialiseShareOfRelayCpu).toFixed(1)}% of the relay's CPU for it`)
     const w5Profile = byName.get('W5')?.profile as ProfileSplit

@@ -8,13 +8,14 @@ import { buildServer } from '../build-server.js'
 import { readConfig } from '../lib/config.js'
 import { observeAnswer } from '../lib/relay-answer.js'
 import type { Observable } from './data.js'
+import { readRecords } from '../lib/c1fapp/record.js'
 
 export interface Split {
   /** JSON.parse of C1fApp's answer */
   parse: Timing
   /** lib/relay-answer.ts's observeAnswer: reading the records, lib/ctim's mapping, the envelope */
   map: Timing
-  /** the route's serializer, then Buffer.byteLength as Fastify does before sending */
+  /** the route's serializer: the answer's bytes as Fastify sends them */
   serialise: Timing
   runs: number
   sightings: number
@@ -72,12 +73,12 @@ export async function timeSplit ({ env, authorization, observable, answer }: Spl
   const parse = time(() => JSON.parse(answer))
   // The route's options: the call's time, and the defaults of JUDGEMENT_VALID_DAYS and ANSWER_MAX_BYTES.
   const options = { limit, now: Date.now(), validDays: 7, maxBytes: 5000000 }
-  const map = time(() => observeAnswer([observable], [records], options))
+  const map = time(() => observeAnswer([observable], [readRecords(records)], options))
 
   const relay = await buildServer(readConfig(env), false)
-  let serialize: ((payload: unknown) => string) | undefined
+  let serialize: ((payload: unknown) => string | Buffer) | undefined
   relay.addHook('onSend', (request, reply, payload, done) => {
-    serialize = reply.getSerializationFunction('200') as (payload: unknown) => string
+    serialize = reply.getSerializationFunction('200') as (payload: unknown) => string | Buffer
     done(null, payload)
   })
   try {
@@ -89,13 +90,12 @@ export async function timeSplit ({ env, authorization, observable, answer }: Spl
     })
     const body = response.json() as { data?: { sightings?: { count: number } }, errors?: unknown }
     if (serialize === undefined || body.errors !== undefined) throw new Error(`W5's in-process call failed: ${response.body.slice(0, 300)}`)
-    const mapped = observeAnswer([observable], [records], options).answer
+    const mapped = observeAnswer([observable], [readRecords(records)], options).answer
     const write = serialize
     return {
       parse,
       map,
-      // Fastify measures the string it sends (content-length)
-      serialise: time(() => Buffer.byteLength(write(mapped))),
+      serialise: time(() => write(mapped)),
       runs: RUNS,
       sightings: body.data?.sightings?.count ?? 0,
       answerBytes: response.rawPayload.length

@@ -3,6 +3,7 @@
 // Upstream calls are the user's daily quota: each value once per call, answers cached per key,
 // retries only where they are safe (connection errors, 5xx) and within one deadline per call.
 import { createHash } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import http from 'node:http'
 import https from 'node:https'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -11,9 +12,11 @@ import got, { Options, type Request } from 'got'
 import pLimit from 'p-limit'
 import { answerTooLarge, deadlineError, readAnswer, transportError } from '../lib/c1fapp/answer.js'
 import { CircuitBreaker } from '../lib/c1fapp/circuit-breaker.js'
+import { readRecords, type RecordsRead } from '../lib/c1fapp/record.js'
 import type { RelayConfig } from '../lib/config.js'
 import { c1fappOutcome } from '../lib/metric-labels.js'
 import type { Observable } from '../lib/observables.js'
+import type { Outcome } from '../lib/relay-answer.js'
 import { RelayError } from '../lib/relay-error.js'
 import { NO_CACHE, type AnswerCache } from './answer-cache.js'
 
@@ -21,12 +24,12 @@ export interface C1fAppClient {
   /** C1fApp's records for the value, asked now (no cache: /health must see the key's real state); throws RelayError */
   lookup: (key: string, value: string) => Promise<unknown[]>
   /**
-   * Every observable's records or RelayError, in order: concurrently (at most C1FAPP_CONCURRENCY
+   * Every observable's records, read, or RelayError, in order: concurrently (at most C1FAPP_CONCURRENCY
    * at once), each distinct value once (C1fApp is asked for the value, whatever its type), from
    * the cache when it has them, all within one C1FAPP_DEADLINE_MS. Failures are logged to `log`
    * (the request's logger).
    */
-  lookupEach: (key: string, observables: Observable[], log: FastifyBaseLogger) => Promise<Array<unknown[] | RelayError>>
+  lookupEach: (key: string, observables: Observable[], log: FastifyBaseLogger) => Promise<Outcome[]>
   /** closes the keep-alive connections */
   close: () => void
 }
@@ -59,7 +62,17 @@ function keyHash (key: string): string {
   return createHash('sha256').update(key).digest('base64url')
 }
 
-interface Query { key: string, value: string, deadline: number }
+/** One value asked for one call: `id` is the key's hash; `signal` aborts when the call's deadline passes. */
+interface Query { key: string, id: string, value: string, deadline: number, signal: AbortSignal }
+
+/** The call's deadline as one signal for all its requests (a timer per request would cost every request one). */
+function deadlineSignal (deadline: number, requests: number): { signal: AbortSignal, clear: () => void } {
+  const controller = new AbortController()
+  // each request in flight listens to it: C1FAPP_CONCURRENCY may pass Node's default of 10
+  setMaxListeners(requests + 1, controller.signal)
+  const timer = setTimeout(() => controller.abort(), deadline - Date.now())
+  return { signal: controller.signal, clear: () => clearTimeout(timer) }
+}
 
 /** The client of `config`; it logs breaker openings to `log`, reads and keeps answers in `cache`, counts into `metrics`. */
 export function createC1fAppClient (
@@ -121,13 +134,10 @@ export function createC1fAppClient (
   }
 
   /** C1fApp's answer for the value: its records, and the body they were read from. */
-  async function ask ({ key, value, deadline }: Query): Promise<{ records: unknown[], body: string }> {
-    const id = keyHash(key)
+  async function ask ({ key, id, value, deadline, signal }: Query): Promise<{ records: unknown[], body: string }> {
     const open = breaker.check(id, Date.now())
     if (open !== undefined) throw open
-    const remaining = deadline - Date.now()
-    if (remaining <= 0) throw deadlineError(config.C1FAPP_DEADLINE_MS)
-    const signal = AbortSignal.timeout(remaining)
+    if (deadline <= Date.now() || signal.aborted) throw deadlineError(config.C1FAPP_DEADLINE_MS)
     const body = JSON.stringify({ key, format: 'json', backend: 'es', request: value })
     let response
     for (let attempt = 1; ; attempt++) {
@@ -165,7 +175,7 @@ export function createC1fAppClient (
   // Every request to C1fApp is counted with its outcome and duration; a lookup the breaker or the
   // deadline refuses before asking is none.
   async function measured (query: Query): Promise<{ records: unknown[], body: string }> {
-    if (breaker.check(keyHash(query.key), Date.now()) !== undefined || query.deadline <= Date.now()) return ask(query)
+    if (breaker.check(query.id, Date.now()) !== undefined || query.deadline <= Date.now()) return ask(query)
     const started = performance.now()
     const seconds = (): number => (performance.now() - started) / 1000
     try {
@@ -185,8 +195,8 @@ export function createC1fAppClient (
   // text's bytes and hand every full collection thousands of small objects to mark, where one
   // string per answer keeps CACHE_MAX_MB what the cache really holds. Entries are known by a hash
   // of the key and the value.
-  async function cached (query: Query): Promise<unknown[]> {
-    const id = createHash('sha256').update(keyHash(query.key)).update('\u0000').update(query.value).digest('base64url')
+  async function cached (query: Query): Promise<RecordsRead> {
+    const id = createHash('sha256').update(query.id).update('\u0000').update(query.value).digest('base64url')
     // The call that asked C1fApp uses the records ask read; the others read the kept body, which
     // was read as an answer once already (status and shape): it can only give records, unless a
     // shared cache holds garbage, which readAnswer refuses and the cache then replaces.
@@ -195,29 +205,41 @@ export function createC1fAppClient (
       const answer = await measured(query)
       asked = answer.records
       return answer.body
-    }, body => asked ?? readAnswer(200, body, query.key))
+    }, body => readRecords(asked ?? readAnswer(200, body, query.key)))
   }
 
   async function lookup (key: string, value: string): Promise<unknown[]> {
-    return (await measured({ key, value, deadline: Date.now() + config.C1FAPP_DEADLINE_MS })).records
+    const deadline = Date.now() + config.C1FAPP_DEADLINE_MS
+    const { signal, clear } = deadlineSignal(deadline, 1)
+    try {
+      return (await measured({ key, id: keyHash(key), value, deadline, signal })).records
+    } finally {
+      clear()
+    }
   }
 
-  async function lookupEach (key: string, observables: Observable[], log: FastifyBaseLogger): Promise<Array<unknown[] | RelayError>> {
+  async function lookupEach (key: string, observables: Observable[], log: FastifyBaseLogger): Promise<Outcome[]> {
     const deadline = Date.now() + config.C1FAPP_DEADLINE_MS
+    const { signal, clear } = deadlineSignal(deadline, config.C1FAPP_CONCURRENCY)
+    const id = keyHash(key)
     const limit = pLimit(config.C1FAPP_CONCURRENCY)
-    const pending = new Map<string, Promise<unknown[] | RelayError>>()
+    const pending = new Map<string, Promise<Outcome>>()
     for (const { type, value } of observables) {
       if (pending.has(value)) continue
       // ask fails only with a RelayError: transportError and readAnswer say why. It goes into the
       // answer, not to the error handler, so it is logged here for the module owner, with the
       // call's reqId (the request's logger) and the observable's type, never its value (C1fApp's
       // text may echo it) or the key (readAnswer has blanked it).
-      pending.set(value, limit(() => cached({ key, value, deadline })).catch((error: RelayError) => {
+      pending.set(value, limit(() => cached({ key, id, value, deadline, signal })).catch((error: RelayError) => {
         log.warn({ code: error.code, reason: error.message.replaceAll(value, '<value>'), observableType: type }, 'C1fApp lookup failed')
         return error
       }))
     }
-    return Promise.all(observables.map(({ value }) => pending.get(value) as Promise<unknown[] | RelayError>))
+    try {
+      return await Promise.all(observables.map(({ value }) => pending.get(value) as Promise<Outcome>))
+    } finally {
+      clear()
+    }
   }
 
   function close (): void {

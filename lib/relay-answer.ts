@@ -1,9 +1,10 @@
 // The observe and deliberate answers in Threat Response's envelope: the data of every observable
 // that succeeded, plus the errors (identical ones once), never larger than ANSWER_MAX_BYTES
 // (contract §3.2). Pure: the call's time comes in with the options.
-import { deliberateBundle, observeBundle, readAnswers, type ReadRecords } from './ctim/bundle.js'
+import { deliberateBundle, observeBundle, readAnswers, type ObserveBundleJson, type ReadRecords } from './ctim/bundle.js'
 import type { Judging } from './ctim/judgements.js'
-import type { DeliberateBundle, ObserveBundle } from './schemas/ctim.js'
+import type { DeliberateBundle } from './schemas/ctim.js'
+import type { RecordsRead } from './c1fapp/record.js'
 import type { Observable } from './observables.js'
 import { RelayError, uniqueErrors, type EnvelopeError } from './relay-error.js'
 
@@ -11,7 +12,8 @@ export interface Answer<T> {
   data?: T
   errors?: EnvelopeError[]
 }
-export type ObserveAnswer = Answer<ObserveBundle>
+/** observe's answer: its bundle is JSON text already (lib/ctim/bundle.ts), the envelope around it is not */
+export type ObserveAnswer = Answer<ObserveBundleJson>
 export type DeliberateAnswer = Answer<DeliberateBundle>
 
 export interface DeliberateOptions extends Judging {
@@ -39,14 +41,17 @@ interface Split {
   failed: boolean
 }
 
+/** What the C1fApp client gives for each observable: its answer, read, or why there is none. */
+export type Outcome = RecordsRead | RelayError
+
 /** `outcomes[i]` is C1fApp's answer for `observables[i]`, or why there is none. */
-function split (observables: Observable[], outcomes: Array<unknown[] | RelayError>, { limit, skipped = [] }: DeliberateOptions): Split {
+function split (observables: Observable[], outcomes: Outcome[], { limit, skipped = [] }: DeliberateOptions): Split {
   const answers = []
   const failures: RelayError[] = []
   for (const [i, observable] of observables.entries()) {
     const outcome = outcomes[i]
     if (outcome instanceof RelayError) failures.push(outcome)
-    else answers.push({ observable, records: outcome })
+    else answers.push({ observable, answer: outcome })
   }
   const { read, warnings } = readAnswers(answers, limit)
   return { read, failures: [...skipped, ...failures, ...warnings], failed: observables.length > 0 && answers.length === 0 }
@@ -64,7 +69,7 @@ function tooManyEntities (kept: number, maxBytes: number): RelayError {
     'warning')
 }
 
-const bytes = (answer: unknown): number => Buffer.byteLength(JSON.stringify(answer))
+const bytes = (answer: ObserveAnswer): number => Buffer.byteLength(answerJson(answer))
 
 /**
  * An upper bound of a kept record's share of the answer: its sighting, relationship and at most
@@ -93,18 +98,18 @@ function joinedLength (list: string[]): number {
 }
 
 /** The observe answer, cut to ANSWER_MAX_BYTES when it would be larger. */
-export function observeAnswer (observables: Observable[], outcomes: Array<unknown[] | RelayError>, options: AnswerOptions): Answered<ObserveBundle> {
+export function observeAnswer (observables: Observable[], outcomes: Outcome[], options: AnswerOptions): Answered<ObserveBundleJson> {
   const { read, failures, failed } = split(observables, outcomes, options)
   if (failed) return { answer: { errors: uniqueErrors(failures) } }
   const { limit, maxBytes } = options
   const full = envelope(observeBundle(read, limit, options), failures)
   // the envelope and the lists' own keys: under a kilobyte
-  const bound = read.reduce((sum, answer) => sum + recordBound(answer, limit), 1000 + bytes(full.errors ?? []))
+  const bound = read.reduce((sum, answer) => sum + recordBound(answer, limit), 1000 + Buffer.byteLength(JSON.stringify(full.errors ?? [])))
   if (bound <= maxBytes || bytes(full) <= maxBytes) return { answer: full }
 
   // The most sightings per observable that fit, found by halving; at least one each.
   const most = Math.min(limit, Math.max(...read.map(({ records }) => records.length)))
-  const cut = (kept: number): Answer<ObserveBundle> =>
+  const cut = (kept: number): ObserveAnswer =>
     envelope(observeBundle(read, kept, options), [...failures, tooManyEntities(kept, maxBytes)])
   let low = 2
   let high = most - 1
@@ -123,19 +128,28 @@ export function observeAnswer (observables: Observable[], outcomes: Array<unknow
 }
 
 /**
- * The observe route's serialiser for its answers (Fastify's `serializerCompiler`): JSON.stringify.
- * The mapping builds every entity, and the envelope, with exactly its schema's properties in the
- * schema's order, so this writes the bytes the schema's fast-json-stringify serialiser would
- * (test/lib/relay-answer.test.ts holds them to it), as one flat string, in less time and with
- * less garbage than the many small strings that serialiser joins: the observe answers are the
- * relay's largest.
+ * An answer as JSON text: observe's bundle, already JSON, goes in as it is; any other answer (the
+ * error handler's envelope, which observe's serialiser also writes) through JSON.stringify. The
+ * mapping writes every entity, and the envelope is written, with exactly its schema's properties in
+ * the schema's order, so this is the text the schema's fast-json-stringify serialiser would write
+ * (test/lib/relay-answer.test.ts holds them to it).
  */
-export function answerSerializer (): (answer: unknown) => string {
-  return answer => JSON.stringify(answer)
+export function answerJson (answer: Answer<unknown>): string {
+  if (typeof answer.data !== 'string') return JSON.stringify(answer)
+  return answer.errors === undefined ? `{"data":${answer.data}}` : `{"data":${answer.data},"errors":${JSON.stringify(answer.errors)}}`
+}
+
+/**
+ * The observe route's serialiser (Fastify's `serializerCompiler`): answerJson, encoded once.
+ * Observe's answers are the relay's largest: handed a string, Fastify would measure its UTF-8
+ * length and the socket encode it again; a Buffer is sent as it is.
+ */
+export function answerSerializer (): (answer: Answer<unknown>) => Buffer {
+  return answer => Buffer.from(answerJson(answer))
 }
 
 /** The deliberate answer: observe's verdicts, without the entities they come from. */
-export function deliberateAnswer (observables: Observable[], outcomes: Array<unknown[] | RelayError>, options: DeliberateOptions): DeliberateAnswer {
+export function deliberateAnswer (observables: Observable[], outcomes: Outcome[], options: DeliberateOptions): DeliberateAnswer {
   const { read, failures, failed } = split(observables, outcomes, options)
   if (failed) return { errors: uniqueErrors(failures) }
   return envelope(deliberateBundle(read, options.limit, options), failures)

@@ -162,3 +162,24 @@ export function readRecord (raw: unknown): C1fAppRecord | undefined {
   if (ips.leftOut > 0 || domains.leftOut > 0) record.leftOut = { ips: ips.leftOut, domains: domains.leftOut }
   return record
 }
+
+/** An answer's records as the mapping uses them: the usable ones, newest `reportime` first (stable). */
+export interface RecordsRead {
+  records: C1fAppRecord[]
+  /** how many records C1fApp gave, usable or not */
+  received: number
+}
+
+/**
+ * C1fApp's records read as soon as their answer arrives: while the call waits for its other
+ * answers it holds these few objects a record instead of the parsed answer's dozens.
+ */
+export function readRecords (raw: unknown[]): RecordsRead {
+  const records: C1fAppRecord[] = []
+  for (const item of raw) {
+    const record = readRecord(item)
+    if (record !== undefined) records.push(record)
+  }
+  records.sort((a, b) => a.reportime < b.reportime ? 1 : a.reportime > b.reportime ? -1 : 0)
+  return { records, received: raw.length }
+}

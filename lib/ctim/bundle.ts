@@ -1,14 +1,14 @@
 // C1fApp records → the CTIM observe bundle (contract §3). Data in, data out: no I/O, no clock.
 import { randomUUID } from 'node:crypto'
 import { v5 as uuidv5 } from 'uuid'
-import { readRecord, type C1fAppRecord } from '../c1fapp/record.js'
+import { readRecords, type C1fAppRecord, type RecordsRead } from '../c1fapp/record.js'
 import type { Observable } from '../observables.js'
 import { RelayError } from '../relay-error.js'
 import { judgementsOf, verdictOf, type Judging } from './judgements.js'
 import { fitText, fitUri, MAX_SHORT_DESCRIPTION, MAX_TAG, MAX_TITLE } from './limits.js'
-import { observedRelations, relationsCutWarning } from './relations.js'
+import { observableJson, observedRelations, relationsCutWarning } from './relations.js'
 import { CTIM_SCHEMA_VERSION } from './vocabulary.js'
-import type { DeliberateBundle, Indicator, Judgement, ObserveBundle, Relationship, Sighting, Verdict } from '../schemas/ctim.js'
+import type { DeliberateBundle, Indicator, Judgement, ObserveBundle, Relationship, Verdict } from '../schemas/ctim.js'
 
 /** Name-based (v5) UUIDs under this namespace give every feed the same indicator id in every answer. */
 const FEED_NAMESPACE = '5b0f2e59-3c5e-4d6b-9f0a-c1fa99000001'
@@ -19,23 +19,34 @@ export function indicatorId (feed: string): string {
   return `transient:indicator-${uuidv5(new TextEncoder().encode(feed), FEED_NAMESPACE)}`
 }
 
-export function sighting (observable: Observable, record: C1fAppRecord): Sighting {
-  const time = `${record.reportime}T00:00:00.000Z`
-  const doc: Sighting = {
-    id: `transient:sighting-${randomUUID()}`,
-    type: 'sighting',
-    schema_version: CTIM_SCHEMA_VERSION,
-    source: 'C1fApp',
-    confidence: record.confidence,
-    count: 1,
-    description: 'Seen on C1fApp feed',
-    observables: [{ type: observable.type, value: observable.value }],
-    observed_time: { start_time: time, end_time: time },
-    relations: observedRelations(observable, record)
+/**
+ * The transient ids of one answer (`transient:<kind>-<uuid>`): one random UUID, whose last 48 bits
+ * then count up from where they stand. Unique within the answer (they only link its entities) and,
+ * 74 random bits apart, across answers; a random UUID per entity was a crypto call and a string each.
+ */
+export function transientIds (): (kind: string) => string {
+  const uuid = randomUUID()
+  const prefix = uuid.slice(0, 24)
+  let node = Number.parseInt(uuid.slice(24), 16)
+  return kind => {
+    node = (node + 1) % 2 ** 48
+    return `transient:${kind}-${prefix}${node.toString(16).padStart(12, '0')}`
   }
+}
+
+/**
+ * A sighting as JSON text, written at once instead of built as objects and serialised: sightings
+ * are most of an answer. The text is what JSON.stringify writes of the schema's Sighting: its
+ * properties in the schema's order, every string from C1fApp through JSON.stringify; the date,
+ * confidence and id need no escaping.
+ */
+function sightingJson (id: string, observable: Observable, self: string, record: C1fAppRecord): string {
+  const time = `${record.reportime}T00:00:00.000Z`
   const sourceUri = fitUri(record.sourceUri)
-  if (sourceUri !== undefined) doc.source_uri = sourceUri
-  return doc
+  return `{"id":"${id}","type":"sighting","schema_version":"${CTIM_SCHEMA_VERSION}","source":"C1fApp",` +
+    `"confidence":"${record.confidence}","count":1,"description":"Seen on C1fApp feed","observables":[${self}],` +
+    `"observed_time":{"start_time":"${time}","end_time":"${time}"},"relations":[${observedRelations(observable, self, record)}]` +
+    `${sourceUri === undefined ? '' : `,"source_uri":${JSON.stringify(sourceUri)}`}}`
 }
 
 export function indicator (record: C1fAppRecord): Indicator {
@@ -53,15 +64,10 @@ export function indicator (record: C1fAppRecord): Indicator {
   }
 }
 
-export function relationship (sourceRef: string, indicatorRef: string, relationshipType: Relationship['relationship_type'] = 'member-of'): Relationship {
-  return {
-    id: `transient:relationship-${randomUUID()}`,
-    type: 'relationship',
-    schema_version: CTIM_SCHEMA_VERSION,
-    relationship_type: relationshipType,
-    source_ref: sourceRef,
-    target_ref: indicatorRef
-  }
+/** A relationship as JSON text (sightingJson's way): one per sighting and per judgement. */
+function relationshipJson (id: string, sourceRef: string, indicatorRef: string, relationshipType: Relationship['relationship_type']): string {
+  return `{"id":"${id}","type":"relationship","schema_version":"${CTIM_SCHEMA_VERSION}","relationship_type":"${relationshipType}",` +
+    `"source_ref":"${sourceRef}","target_ref":"${indicatorRef}"}`
 }
 
 export interface ObservableRecords {
@@ -70,7 +76,13 @@ export interface ObservableRecords {
   records: unknown[]
 }
 
+export interface ObservableRecordsRead {
+  observable: Observable
+  answer: RecordsRead
+}
+
 export interface MappedBundle {
+  /** the bundle's JSON text, read back */
   bundle: ObserveBundle
   /** per observable, one `key error` warning for unusable records and one for IPs or domains left out */
   warnings: RelayError[]
@@ -93,20 +105,18 @@ function describe ({ type, value }: Observable): string {
 }
 
 /**
- * C1fApp's answers read once: the mapping may run again with fewer records (contract §3.2). The
- * warnings say what of the first `limit` records of each observable could not be used.
+ * C1fApp's answers, read (lib/c1fapp/record.ts's readRecords), with the warnings of what could not
+ * be used: unusable records, and IPs or domains past the caps among the first `limit` records.
  */
-export function readAnswers (answers: ObservableRecords[], limit: number): ReadAnswers {
+export function readAnswers (answers: ObservableRecordsRead[], limit: number): ReadAnswers {
   const warnings: RelayError[] = []
-  const read = answers.map(({ observable, records: raw }) => {
-    const records = raw.map(readRecord).filter((record): record is C1fAppRecord => record !== undefined)
-    const skipped = raw.length - records.length
+  const read = answers.map(({ observable, answer: { records, received } }) => {
+    const skipped = received - records.length
     if (skipped > 0) {
       warnings.push(new RelayError('key error',
-        `Skipped ${skipped} of ${raw.length} C1fApp records for ${describe(observable)}: ` +
+        `Skipped ${skipped} of ${received} C1fApp records for ${describe(observable)}: ` +
         'each record needs a reportime date (YYYY-MM-DD) and a non-empty feed_label.', 'warning'))
     }
-    records.sort((a, b) => a.reportime < b.reportime ? 1 : a.reportime > b.reportime ? -1 : 0)
     const cut = relationsCutWarning(observable, records.slice(0, limit))
     if (cut !== undefined) warnings.push(cut)
     return { observable, records }
@@ -114,17 +124,36 @@ export function readAnswers (answers: ObservableRecords[], limit: number): ReadA
   return { read, warnings }
 }
 
+/** The JSON text of an observe bundle (lib/schemas/ctim.ts's ObserveBundle): the answer's `data`. */
+export type ObserveBundleJson = string
+
+/** Items' JSON texts as one list's items, joined by commas. */
+class JsonList {
+  count = 0
+  text = ''
+  add (item: string): void {
+    this.text = this.count++ === 0 ? item : `${this.text},${item}`
+  }
+}
+
+/** `"name":{"count":…,"docs":[…]}` */
+function listJson (name: string, count: number, docs: string): string {
+  return `"${name}":{"count":${count},"docs":[${docs}]}`
+}
+
 /**
  * Per observable, its first `limit` records: one sighting each; one judgement per feed, and the
  * verdict from the first (contract §3.1); one indicator per feed of the whole answer, from that
  * feed's newest kept record; one relationship per sighting and per judgement to its feed's indicator.
+ * Written as the JSON text the answer carries.
  */
-export function observeBundle (read: ReadRecords[], limit: number, judging: Judging): ObserveBundle {
-  const sightings: Sighting[] = []
+export function observeBundle (read: ReadRecords[], limit: number, judging: Judging): ObserveBundleJson {
+  const ids = transientIds()
+  const sightings = new JsonList()
+  const relationships = new JsonList()
+  const elements = new JsonList()
   const judgements: Judgement[] = []
   const verdicts: Verdict[] = []
-  const relationships: Relationship[] = []
-  const elements: Relationship[] = []
   const newestByFeed = new Map<string, C1fAppRecord>()
   // A name-based id is a SHA-1: once per feed, not once per record (at 1 000 records it was a third
   // of the mapping's time).
@@ -139,42 +168,41 @@ export function observeBundle (read: ReadRecords[], limit: number, judging: Judg
 
   for (const { observable, records } of read) {
     const kept = records.slice(0, limit)
+    const self = observableJson(observable.type, observable.value)
     for (const record of kept) {
-      const doc = sighting(observable, record)
-      sightings.push(doc)
-      relationships.push(relationship(doc.id, indicatorRef(record.feed)))
+      const id = ids('sighting')
+      sightings.add(sightingJson(id, observable, self, record))
+      relationships.add(relationshipJson(ids('relationship'), id, indicatorRef(record.feed), 'member-of'))
       const newest = newestByFeed.get(record.feed)
       if (newest === undefined || record.reportime > newest.reportime) newestByFeed.set(record.feed, record)
     }
-    const judged = judgementsOf(observable, kept, judging)
+    const judged = judgementsOf(observable, kept, judging, ids)
     for (const { judgement, feed } of judged) {
       judgements.push(judgement)
-      elements.push(relationship(judgement.id, indicatorRef(feed), 'element-of'))
+      elements.add(relationshipJson(ids('relationship'), judgement.id, indicatorRef(feed), 'element-of'))
     }
     if (judged.length > 0) verdicts.push(verdictOf(judged[0].judgement, true))
   }
 
-  const bundle: ObserveBundle = {}
-  if (sightings.length > 0) {
-    const indicators = [...newestByFeed.values()].map(indicator)
-    bundle.sightings = { count: sightings.length, docs: sightings }
-    bundle.indicators = { count: indicators.length, docs: indicators }
-    // Judgements come only from sightings' records, and every judgement gives a verdict or follows one.
-    if (judgements.length > 0) {
-      bundle.judgements = { count: judgements.length, docs: judgements }
-      bundle.verdicts = { count: verdicts.length, docs: verdicts }
-    }
-    relationships.push(...elements)
-    bundle.relationships = { count: relationships.length, docs: relationships }
+  if (sightings.count === 0) return '{}'
+  const indicators = [...newestByFeed.values()].map(indicator)
+  const lists = [listJson('sightings', sightings.count, sightings.text), listJson('indicators', indicators.length, JSON.stringify(indicators).slice(1, -1))]
+  // Judgements come only from sightings' records, and every judgement gives a verdict or follows one.
+  if (judgements.length > 0) {
+    lists.push(listJson('judgements', judgements.length, JSON.stringify(judgements).slice(1, -1)),
+      listJson('verdicts', verdicts.length, JSON.stringify(verdicts).slice(1, -1)))
   }
-  return bundle
+  const links = elements.count === 0 ? relationships.text : `${relationships.text},${elements.text}`
+  lists.push(listJson('relationships', relationships.count + elements.count, links))
+  return `{${lists.join(',')}}`
 }
 
 /** Deliberate's verdicts: the same judgements as observe's, without the judgements themselves. */
 export function deliberateBundle (read: ReadRecords[], limit: number, judging: Judging): DeliberateBundle {
   const verdicts: Verdict[] = []
+  const ids = transientIds()
   for (const { observable, records } of read) {
-    const [first] = judgementsOf(observable, records.slice(0, limit), judging)
+    const [first] = judgementsOf(observable, records.slice(0, limit), judging, ids)
     if (first !== undefined) verdicts.push(verdictOf(first.judgement, false))
   }
   return verdicts.length > 0 ? { verdicts: { count: verdicts.length, docs: verdicts } } : {}
@@ -182,6 +210,6 @@ export function deliberateBundle (read: ReadRecords[], limit: number, judging: J
 
 /** C1fApp's answers → the observe bundle, and the warnings about unusable records. */
 export function mapObserveBundle (answers: ObservableRecords[], limit: number, judging: Judging): MappedBundle {
-  const { read, warnings } = readAnswers(answers, limit)
-  return { bundle: observeBundle(read, limit, judging), warnings }
+  const { read, warnings } = readAnswers(answers.map(({ observable, records }) => ({ observable, answer: readRecords(records) })), limit)
+  return { bundle: JSON.parse(observeBundle(read, limit, judging)) as ObserveBundle, warnings }
 }

@@ -1,5 +1,4 @@
 // Judgements and verdicts from C1fApp's feeds (contract §3.1). Pure: the call's time comes in.
-import { randomUUID } from 'node:crypto'
 import type { C1fAppRecord } from '../c1fapp/record.js'
 import type { Confidence } from './vocabulary.js'
 import type { Observable } from '../observables.js'
@@ -58,9 +57,9 @@ export interface Judged {
   reportime: string
 }
 
-function judgement (observable: Observable, record: C1fAppRecord, { disposition, severity }: Outcome, time: ValidTime): Judgement {
+function judgement (id: string, observable: Observable, record: C1fAppRecord, { disposition, severity }: Outcome, time: ValidTime): Judgement {
   const doc: Judgement = {
-    id: `transient:judgement-${randomUUID()}`,
+    id,
     type: 'judgement',
     schema_version: CTIM_SCHEMA_VERSION,
     observable: { type: observable.type, value: observable.value },
@@ -90,14 +89,14 @@ function compare (a: Judged, b: Judged): number {
  * One judgement per feed of the observable's kept records (newest first), from the feed's newest
  * record that is not whitelisted; worst first, then newest, then surest, then by feed label.
  */
-export function judgementsOf (observable: Observable, kept: C1fAppRecord[], judging: Judging): Judged[] {
+export function judgementsOf (observable: Observable, kept: C1fAppRecord[], judging: Judging, ids: (kind: string) => string): Judged[] {
   const time = validTime(judging)
   const byFeed = new Map<string, Judged>()
   for (const record of kept) {
     if (byFeed.has(record.feed)) continue
     const result = recordOutcome(record)
     if (result === undefined) continue
-    byFeed.set(record.feed, { judgement: judgement(observable, record, result, time), feed: record.feed, reportime: record.reportime })
+    byFeed.set(record.feed, { judgement: judgement(ids('judgement'), observable, record, result, time), feed: record.feed, reportime: record.reportime })
   }
   return [...byFeed.values()].sort(compare)
 }

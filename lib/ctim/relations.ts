@@ -5,7 +5,6 @@ import type { C1fAppRecord } from '../c1fapp/record.js'
 import { domainKey, isHttpUrl, MAX_RECORD_DOMAINS, MAX_RECORD_IPS } from '../c1fapp/record.js'
 import type { Observable } from '../observables.js'
 import { RelayError } from '../relay-error.js'
-import type { CtimObservable, ObservedRelation } from '../schemas/ctim.js'
 
 /** Written with a Latin C: the original's first letter was a Cyrillic С by mistake. */
 export const RELATION_ORIGIN = 'C1fApp Enrichment Module'
@@ -40,32 +39,42 @@ function observableKey ({ type, value }: Observable): string | undefined {
   return last.key
 }
 
-function relation (source: CtimObservable, name: string, related: CtimObservable): ObservedRelation {
-  return { origin: RELATION_ORIGIN, relation: name, source, related }
+/** An observable as JSON text: `{"type":…,"value":…}`. */
+export function observableJson (type: string, value: string): string {
+  return `{"type":"${type}","value":${JSON.stringify(value)}}`
 }
 
-export function observedRelations (observable: Observable, record: C1fAppRecord): ObservedRelation[] {
-  const self: CtimObservable = { type: observable.type, value: observable.value }
-  const relations: ObservedRelation[] = []
+function relation (source: string, name: string, related: string): string {
+  return `{"origin":"${RELATION_ORIGIN}","relation":"${name}","source":${source},"related":${related}}`
+}
+
+/**
+ * The sighting's observed relations as JSON text (the list's items, joined by commas), written
+ * as the answer's bytes at once: a sighting's relations are most of its objects. `self` is
+ * `observableJson` of the observable.
+ */
+export function observedRelations (observable: Observable, self: string, record: C1fAppRecord): string {
+  let relations = ''
+  const add = (text: string): void => { relations = relations === '' ? text : `${relations},${text}` }
   const key = observableKey(observable)
   switch (observable.type) {
     case 'domain':
       if (record.domains.length > 0 && domainKey(record.domains[0]) === key && isHttpUrl(record.address)) {
-        relations.push(relation({ type: 'url', value: record.address }, 'Contains', self))
+        add(relation(observableJson('url', record.address), 'Contains', self))
       }
-      for (const ip of record.ips) relations.push(relation(self, 'Resolved_To', { type: 'ip', value: ip }))
+      for (const ip of record.ips) add(relation(self, 'Resolved_To', observableJson('ip', ip)))
       break
     case 'ip':
       for (const domain of record.domains) {
-        if (domainKey(domain) !== key) relations.push(relation({ type: 'domain', value: domain }, 'Resolved_To', self))
+        if (domainKey(domain) !== key) add(relation(observableJson('domain', domain), 'Resolved_To', self))
       }
       break
     case 'url':
       if (!isHttpUrl(record.address)) break
-      for (const ip of record.ips) relations.push(relation(self, 'Hosted_By', { type: 'ip', value: ip }))
+      for (const ip of record.ips) add(relation(self, 'Hosted_By', observableJson('ip', ip)))
       if (key === undefined) break
       for (const domain of record.domains) {
-        if (isHostOrParent(domain, key)) relations.push(relation(self, 'Contains', { type: 'domain', value: domain }))
+        if (isHostOrParent(domain, key)) add(relation(self, 'Contains', observableJson('domain', domain)))
       }
   }
   return relations

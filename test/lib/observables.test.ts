@@ -6,6 +6,7 @@ import { deliberateAnswer, observeAnswer } from '../../lib/relay-answer.js'
 import { RelayError } from '../../lib/relay-error.js'
 import { DEMO_OBSERVABLES } from '../../simulator/dataset.js'
 import { buildRelay, post, saveAnswer } from '../helper.js'
+import { readRecords } from '../../lib/c1fapp/record.js'
 
 const LIMITS = { MAX_OBSERVABLES: 3, MAX_VALUE_LENGTH: 20 }
 const ENV = { MAX_OBSERVABLES: '3', MAX_VALUE_LENGTH: '20' }
@@ -55,8 +56,8 @@ t.test('what was left out comes first among the answer\'s errors, also when ever
   const skipped = [new RelayError('invalid argument', 'w', 'warning')]
   const options = { limit: 100, now: 0, validDays: 7, maxBytes: 5000000, skipped }
   const observable = { type: 'domain' as const, value: 'a.example' }
-  t.strictSame(observeAnswer([], [], options).answer, { data: {}, errors: [warning('w')] })
-  t.strictSame(deliberateAnswer([observable], [[]], options), { data: {}, errors: [warning('w')] })
+  t.strictSame(observeAnswer([], [], options).answer, { data: '{}', errors: [warning('w')] }, 'observe\'s bundle is JSON text')
+  t.strictSame(deliberateAnswer([observable], [readRecords([])], options), { data: {}, errors: [warning('w')] })
   const failed = [new RelayError('unknown', 'x')]
   t.strictSame(observeAnswer([observable], failed, options).answer, { errors: [warning('w'), { type: 'fatal', code: 'unknown', message: 'x' }] })
   t.strictSame(deliberateAnswer([observable], failed, { ...options, skipped: undefined }), { errors: [{ type: 'fatal', code: 'unknown', message: 'x' }] })

@@ -1,6 +1,6 @@
-// The observe route serialises its answers with JSON.stringify (lib/relay-answer.ts's
-// answerSerializer): it must write the very bytes the answer's schema's serialiser writes, for
-// every entity, every optional property present and absent, warnings, cut answers and errors.
+// The observe route writes its answers' JSON itself (lib/ctim/bundle.ts's text, lib/relay-answer.ts's
+// answerSerializer): it must write the very bytes the answer's schema's serialiser writes of what
+// it wrote, for every entity, every optional property present and absent, warnings, cut answers and errors.
 import t from 'tap'
 import fastJsonStringify from 'fast-json-stringify'
 import { answerSerializer, observeAnswer } from '../../lib/relay-answer.js'
@@ -9,6 +9,7 @@ import { ObserveBundleSchema } from '../../lib/schemas/ctim.js'
 import { Envelope } from '../../lib/schemas/envelope.js'
 import type { Observable } from '../../lib/observables.js'
 import { buildDataset } from '../../simulator/dataset.js'
+import { readRecords } from '../../lib/c1fapp/record.js'
 
 const schemaSerializer = fastJsonStringify(Envelope(ObserveBundleSchema))
 const serialize = answerSerializer()
@@ -21,7 +22,7 @@ function typeOf (value: string): Observable['type'] {
 
 const dataset = buildDataset(new Date(JUDGING.now))
 const observables: Observable[] = [...dataset.keys()].map(value => ({ type: typeOf(value), value }))
-const outcomes = observables.map(({ value }) => dataset.get(value) as unknown[])
+const outcomes = observables.map(({ value }) => readRecords(dataset.get(value) as unknown[]))
 // text JSON must escape, a lone surrogate, a record without source, assessment or relations
 const odd = { type: 'domain', value: 'odd\u0001"\\.example' } satisfies Observable
 const oddRecords = [
@@ -33,16 +34,17 @@ const oddRecords = [
 t.test('the answers serialise to the schema serialiser\'s bytes', async t => {
   const cases = {
     'every observable of the data set': observeAnswer(observables, outcomes, { limit: 100, maxBytes: 1e8, ...JUDGING }),
-    'odd text, an unusable record, a failed lookup': observeAnswer([odd, ...observables.slice(0, 3)], [oddRecords, new RelayError('unknown', 'C1fApp failed'), ...outcomes.slice(1, 3)], { limit: 100, maxBytes: 1e8, ...JUDGING }),
+    'odd text, an unusable record, a failed lookup': observeAnswer([odd, ...observables.slice(0, 3)], [readRecords(oddRecords), new RelayError('unknown', 'C1fApp failed'), ...outcomes.slice(1, 3)], { limit: 100, maxBytes: 1e8, ...JUDGING }),
     'cut to ANSWER_MAX_BYTES': observeAnswer(observables, outcomes, { limit: 100, maxBytes: 50_000, ...JUDGING }),
     'errors only': observeAnswer([odd], [new RelayError('too many requests', 'quota')], { limit: 100, maxBytes: 1e8, ...JUDGING }),
-    'nothing found': observeAnswer([odd], [[]], { limit: 100, maxBytes: 1e8, ...JUDGING })
+    'nothing found': observeAnswer([odd], [readRecords([])], { limit: 100, maxBytes: 1e8, ...JUDGING })
   }
   t.ok(cases['cut to ANSWER_MAX_BYTES'].keptPerObservable !== undefined, 'the cut case is cut')
   t.ok(cases['odd text, an unusable record, a failed lookup'].answer.errors?.length, 'the odd case has warnings and errors')
   for (const [name, { answer }] of Object.entries(cases)) {
-    t.equal(serialize(answer), schemaSerializer(answer), name)
+    const text = serialize(answer).toString()
+    t.equal(text, schemaSerializer(JSON.parse(text)), name)
   }
   const error = { errors: [new RelayError('unknown', 'the error handler\'s envelope').toEnvelope()] }
-  t.equal(serialize(error), schemaSerializer(error), 'the error handler\'s envelope')
+  t.equal(serialize(error).toString(), schemaSerializer(error), 'the error handler\'s envelope')
 })

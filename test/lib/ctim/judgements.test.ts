@@ -3,10 +3,11 @@
 // the verdicts of observe and deliberate. Contract §3: strings cut to the schema's bounds.
 import t from 'tap'
 import { Value } from '@sinclair/typebox/value'
-import { deliberateAnswer, observeAnswer } from '../../../lib/relay-answer.js'
+import { answerJson, deliberateAnswer, observeAnswer } from '../../../lib/relay-answer.js'
 import { indicatorId, mapObserveBundle } from '../../../lib/ctim/bundle.js'
-import { DeliberateBundleSchema, ObserveBundleSchema, type Judgement } from '../../../lib/schemas/ctim.js'
+import { DeliberateBundleSchema, ObserveBundleSchema, type Judgement, type ObserveBundle } from '../../../lib/schemas/ctim.js'
 import type { Observable } from '../../../lib/observables.js'
+import { readRecords } from '../../../lib/c1fapp/record.js'
 
 const NOW = Date.UTC(2026, 10, 30, 3, 4, 5, 678)
 const JUDGING = { now: NOW, validDays: 7 }
@@ -127,7 +128,7 @@ t.test('deliberate: the verdicts observe gives, without judgement_id; errors and
     [record('Scanners', '2026-11-02', 10, ['scanner']), { feed_label: ['no date'] }]
   ]
   const options = { limit: 100, maxBytes: 5000000, ...JUDGING }
-  const deliberate = deliberateAnswer(observables, outcomes, options)
+  const deliberate = deliberateAnswer(observables, outcomes.map(readRecords), options)
   t.ok(Value.Check(DeliberateBundleSchema, deliberate.data))
   t.strictSame(deliberate, {
     data: {
@@ -141,10 +142,10 @@ t.test('deliberate: the verdicts observe gives, without judgement_id; errors and
     },
     errors: [{ type: 'warning', code: 'key error', message: 'Skipped 1 of 2 C1fApp records for url "http://x.example/": each record needs a reportime date (YYYY-MM-DD) and a non-empty feed_label.' }]
   })
-  const observe = observeAnswer(observables, outcomes, options).answer
-  t.strictSame(observe.data!.verdicts!.docs.map(({ judgement_id: id, ...verdict }) => verdict), deliberate.data!.verdicts!.docs, 'observe\'s verdicts, judgement_id aside')
+  const observe = JSON.parse(answerJson(observeAnswer(observables, outcomes.map(readRecords), options).answer)) as { data: ObserveBundle, errors: unknown }
+  t.strictSame(observe.data.verdicts!.docs.map(({ judgement_id: id, ...verdict }) => verdict), deliberate.data!.verdicts!.docs, 'observe\'s verdicts, judgement_id aside')
   t.strictSame(observe.errors, deliberate.errors)
-  t.strictSame(deliberateAnswer([domain], [[record('Alexa', '2026-11-01', 5, ['whitelist'])]], options), { data: {} }, 'no judgement, no verdict')
+  t.strictSame(deliberateAnswer([domain], [readRecords([record('Alexa', '2026-11-01', 5, ['whitelist'])])], options), { data: {} }, 'no judgement, no verdict')
   t.strictSame(deliberateAnswer([], [], options), { data: {} }, 'nothing asked')
 })
 
