@@ -4,7 +4,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autoload from '@fastify/autoload'
-import { Ajv } from 'ajv'
+import { Ajv, type ValidateFunction } from 'ajv'
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import type { ConfigReading } from './lib/config.js'
@@ -13,8 +13,20 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 
 const app: FastifyPluginAsync<ConfigReading> = async function app (fastify, opts) {
   // Threat Response's JSON is taken as sent: no type coercion ("5" is no number, 5 no string).
-  const ajv = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false, strict: false })
-  fastify.setValidatorCompiler(({ schema }) => ajv.compile(schema))
+  // Ajv would first compile JSON Schema's meta-schema to check every route schema against it: a
+  // tenth of a new Lambda instance's start, for schemas fixed at build time (test/app.test.ts
+  // checks them against it instead).
+  const ajv = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false, strict: false, validateSchema: false })
+  // The /…/observables routes share one body schema: compiled once, not once per route.
+  const compiled = new Map<string, ValidateFunction>()
+  fastify.setValidatorCompiler(({ schema }) => {
+    const text = JSON.stringify(schema)
+    const known = compiled.get(text)
+    if (known !== undefined) return known
+    const validate = ajv.compile(schema)
+    compiled.set(text, validate)
+    return validate
+  })
 
   await fastify.register(autoload, { dir: path.join(here, 'plugins'), options: opts })
   await fastify.register(autoload, { dir: path.join(here, 'routes'), options: opts })

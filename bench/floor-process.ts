@@ -1,13 +1,14 @@
 // FLOOR: the least the relay's work can cost in Node on this machine, for the bench only. A bare
 // node:http server that, per call, reads the observables, makes the same upstream POSTs (one per
 // distinct value, concurrently) over a keep-alive node:http agent, JSON.parses the answers, runs the
-// project's own mapping (lib/relay-answer.ts's observeAnswer) and JSON.stringifies the answer. No
-// Fastify, no got, no JWT check, no validation, no cache: what is left is what any relay must do.
+// project's own mapping (lib/relay-answer.ts's observeAnswer, which writes the answer's JSON) and
+// sends that as one Buffer. No Fastify, no got, no JWT check, no validation, no cache: what is left
+// is what any relay must do.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { readRecords, type RecordsRead } from '../lib/c1fapp/record.js'
-import { observeAnswer } from '../lib/relay-answer.js'
+import { answerJson, observeAnswer } from '../lib/relay-answer.js'
 import type { Observable } from '../lib/observables.js'
 import { serve } from './ipc.js'
 import type { RelayReady, RelayRequest, RelayStats } from './protocol.js'
@@ -47,8 +48,9 @@ const server = http.createServer((request, response) => {
     .then(async text => {
       const observables = JSON.parse(text) as Observable[]
       const records = await Promise.all(observables.map(({ value }) => ask(value)))
-      const answer = JSON.stringify(observeAnswer(observables, records, { limit, now: Date.now(), validDays: 7, maxBytes: 5000000 }).answer)
-      response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) })
+      // the relay's own way to write and send the answer: its JSON text, encoded once
+      const answer = Buffer.from(answerJson(observeAnswer(observables, records, { limit, now: Date.now(), validDays: 7, maxBytes: 5000000 }).answer))
+      response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': answer.length })
       response.end(answer)
     })
     .catch((error: Error) => {

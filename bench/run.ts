@@ -202,7 +202,8 @@ class Bench {
 
   /** COLD: fresh processes that import the Lambda handler and answer one observe call each. */
   async cold (file: string, handler: string, body: string, runs: number): Promise<Cold> {
-    const env = { ...this.relayEnv({}), BENCH_HANDLER: pathToFileURL(handler).href, BENCH_AUTHORIZATION: authorization, BENCH_BODY: body }
+    // AWS_LAMBDA_FUNCTION_NAME: set by Lambda's runtime in every instance, and read by the relay
+    const env = { ...this.relayEnv({ AWS_LAMBDA_FUNCTION_NAME: 'c1fapp-relay-bench' }), BENCH_HANDLER: pathToFileURL(handler).href, BENCH_AUTHORIZATION: authorization, BENCH_BODY: body }
     delete (env as Record<string, string>).PORT
     const each: Cold['runs'] = []
     for (let i = 0; i < runs; i++) {

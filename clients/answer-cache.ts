@@ -7,7 +7,6 @@
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
-import { Redis } from 'ioredis'
 import { LRUCache } from 'lru-cache'
 import type { RelayConfig } from '../lib/config.js'
 import { redactedRedisUrl, WarningGate } from '../lib/redis-url.js'
@@ -62,6 +61,8 @@ function memoryCache (config: RelayConfig, metrics: CacheMetrics): AnswerCache {
 }
 
 async function redisCache (url: string, config: RelayConfig, metrics: CacheMetrics, log: FastifyBaseLogger): Promise<AnswerCache> {
+  // loaded only when a shared cache is configured: every new Lambda instance would pay for it
+  const { Redis } = await import('ioredis')
   const redis = redactedRedisUrl(url)
   const client = new Redis(url, {
     connectionName: 'c1fapp-relay',

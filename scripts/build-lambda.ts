@@ -5,11 +5,12 @@
 // replaced by one esbuild bundle of the relay, for the cold start: a new Lambda instance reads one
 // file instead of resolving and compiling some 400 modules, and the bundle builds the relay and
 // waits for its ready() at the top level, in Lambda's init phase. autoload's directory reading is
-// replaced in the bundle by static imports of plugins/ and routes/; swagger-ui stays in
-// node_modules/, whose files it serves.
+// replaced in the bundle by static imports of plugins/ and routes/; the files swagger-ui serves
+// stay in node_modules/.
 import { execFile } from 'node:child_process'
 import { build, type Plugin } from 'esbuild'
 import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { cp, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -140,6 +141,24 @@ autoload[Symbol.for('skip-override')] = true
   }
 }
 
+/**
+ * swagger-ui finds its logo and the files it serves beside its own code (`__dirname`), which its
+ * code bundled has not: there, `__dirname` names the folder of the installed package, which the
+ * Lambda package keeps in node_modules/. Bundled, its code and its dependencies' (some 150 files
+ * Node would otherwise resolve and compile one by one) cost a new instance less to start.
+ */
+const swaggerUiFiles: Plugin = {
+  name: 'swagger-ui-files',
+  setup (esbuild) {
+    esbuild.onLoad({ filter: /[\\/]@fastify[\\/]swagger-ui[\\/](?:index|lib[\\/]routes)\.js$/ }, async args => {
+      const folder = path.relative(path.dirname(createRequire(args.path).resolve('@fastify/swagger-ui/package.json')), path.dirname(args.path))
+      const installed = "require('node:path').dirname(require.resolve('@fastify/swagger-ui/package.json'))"
+      const dirname = `require('node:path').join(${installed}, ${JSON.stringify(folder.split(path.sep).join('/'))})`
+      return { contents: (await readFile(args.path, 'utf8')).replaceAll('__dirname', `(${dirname})`), loader: 'js' }
+    })
+  }
+}
+
 /** Bundles the Lambda handler into `outfile` (an ES module); packages it cannot carry stay imports from node_modules/. */
 export async function bundleLambda (outfile: string): Promise<void> {
   await build({
@@ -159,11 +178,11 @@ export { handler }
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    // swagger-ui serves the files of its own package folder
-    external: ['@fastify/swagger-ui'],
     // the CommonJS packages inside call require() for Node's own modules
     banner: { js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);" },
-    plugins: [staticAutoload],
+    // loaded only where they are used, never on Lambda but with CACHE_REDIS_URL: from node_modules/
+    external: ['ioredis', 'prom-client'],
+    plugins: [staticAutoload, swaggerUiFiles],
     logLevel: 'warning'
   })
 }

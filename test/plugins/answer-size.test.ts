@@ -30,7 +30,7 @@ t.test('over ANSWER_MAX_BYTES, every observable keeps the same newest sightings,
   const small = await post(app, '/observe/observables', OBSERVABLES.slice(0, 1).map(() => ({ type: 'ip', value: '192.0.2.9' })))
   t.notOk(small.json().errors, 'an answer that fits is not cut')
   t.equal(lines.map(line => JSON.parse(line)).filter(line => line.msg === 'answer cut to ANSWER_MAX_BYTES').length, 1, 'nor logged')
-  const counted = await app.metrics.registry.getSingleMetric('relay_answers_cut_total')?.get()
+  const counted = await app.metrics.registry?.getSingleMetric('relay_answers_cut_total')?.get()
   t.equal(counted?.values[0].value, 1, 'relay_answers_cut_total counts the one cut answer')
 })
 

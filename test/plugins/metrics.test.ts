@@ -95,6 +95,15 @@ t.test('METRICS_HOST; no listener without METRICS_PORT, nor on Lambda', async t 
   t.equal((await buildApp(t, { METRICS_PORT: '0', AWS_LAMBDA_FUNCTION_NAME: 'c1fapp-relay' })).metrics.address(), undefined)
 })
 
+t.test('on Lambda nothing is counted: no registry, every count a no-op', async t => {
+  const { metrics } = await buildApp(t, { METRICS_PORT: '0', AWS_LAMBDA_FUNCTION_NAME: 'c1fapp-relay' })
+  t.equal(metrics.registry, undefined)
+  for (const count of [() => metrics.c1fappRequest('records', 0.1), () => metrics.cacheHit('memory'), () => metrics.cacheMiss('memory'),
+    () => metrics.cacheError('redis'), () => metrics.watchOpenBreakers(() => 1), () => metrics.answerCut()]) {
+    t.equal(count(), undefined)
+  }
+})
+
 t.test('open circuit breakers', async t => {
   const { app, simulator } = await buildRelay(t, { METRICS_PORT: '0', C1FAPP_BREAKER_FAILURES: '1' })
   simulator.script('*', { status: 503, body: 'busy' })
