@@ -1,7 +1,8 @@
-// The answer cache: C1fApp's answers (their body text) kept for CACHE_TTL_S, per user key and
-// value: in the process (an LRU bounded by CACHE_MAX_MB), or with CACHE_REDIS_URL in a Redis or
-// Valkey that every replica and Lambda instance shares, so a user's daily quota is spent once per
-// value whatever instance answers. Identical lookups in flight in one process are made once.
+// The answer cache: C1fApp's answers kept for CACHE_TTL_S, per user key and value: in the process
+// (an LRU bounded by CACHE_MAX_MB, which keeps what was read from each answer), or with
+// CACHE_REDIS_URL as text in a Redis or Valkey that every replica and Lambda instance shares, so a
+// user's daily quota is spent once per value whatever instance answers. Identical lookups in
+// flight in one process are made once.
 // Redis is a help, never a failure: any trouble with it (down, slow, full, garbage) answers the
 // lookup as without a cache, within CACHE_REDIS_TIMEOUT_MS per command, with a warning.
 import { once } from 'node:events'
@@ -14,9 +15,13 @@ import { redactedRedisUrl, WarningGate } from '../lib/redis-url.js'
 export interface AnswerCache {
   /**
    * `read` of the body kept under `id` (a hash: never a key or a value), else of `load`'s, which
-   * is kept when `load` succeeds. A kept body that `read` refuses is garbage: loaded again.
+   * is kept when `load` succeeds. A kept body that `read` refuses is garbage: loaded again. Where
+   * `keepsReads`, what `read` gave is kept instead of the body and is what every later fetch of
+   * the entry gives: `read` must be the same function of the body in every call.
    */
   fetch: <T>(id: string, load: () => Promise<string>, read: (body: string) => T) => Promise<T>
+  /** the in-process cache keeps what `read` gave; the shared one can only keep text */
+  keepsReads: boolean
   /** closes the connection to Redis, if any */
   close: () => void
 }
@@ -31,18 +36,27 @@ export interface CacheMetrics {
 export type CacheKind = 'memory' | 'redis'
 
 /** No cache (CACHE_TTL_S=0): every lookup loads. */
-export const NO_CACHE: AnswerCache = { fetch: async (_id, load, read) => read(await load()), close: () => {} }
+export const NO_CACHE: AnswerCache = { fetch: async (_id, load, read) => read(await load()), keepsReads: false, close: () => {} }
 
 /** Keys of the relay's entries in a shared Redis. */
 export const REDIS_KEY_PREFIX = 'c1fapp-relay:answer:'
 /** Redis trouble is logged at once, then at most once a minute while it lasts. */
 export const REDIS_WARNING_INTERVAL_MS = 60000
 
+/**
+ * What an in-process entry holds, for each byte of C1fApp's answer: the records read from it (about
+ * two bytes) and what the mapping wrote from them (about one), measured on the simulator's data set.
+ */
+export const ENTRY_BYTES_PER_ANSWER_BYTE = 3
+
+/** An in-process entry: the answer's body until it is read, then what was read from it. */
+interface Entry { body: string, read?: unknown }
+
 function memoryCache (config: RelayConfig, metrics: CacheMetrics): AnswerCache {
-  const lru = new LRUCache<string, { body: string }, () => Promise<string>>({
+  const lru = new LRUCache<string, Entry, () => Promise<string>>({
     ttl: config.CACHE_TTL_S * 1000,
     maxSize: config.CACHE_MAX_MB * 1024 * 1024,
-    sizeCalculation: ({ body }) => Math.max(1, body.length),
+    sizeCalculation: ({ body }) => Math.max(1, body.length * ENTRY_BYTES_PER_ANSWER_BYTE),
     fetchMethod: async (_id, _stale, { context }) => ({ body: await context() }),
     // An entry evicted while its answer is in flight (others filled the cache meanwhile) must
     // still answer the calls waiting for it; by default lru-cache aborts them.
@@ -50,12 +64,18 @@ function memoryCache (config: RelayConfig, metrics: CacheMetrics): AnswerCache {
   })
   return {
     async fetch (id, load, read) {
-      const status: LRUCache.Status<string, { body: string }, () => Promise<string>> = {}
-      const entry = lru.fetch(id, { context: load, status })
+      const status: LRUCache.Status<string, Entry, () => Promise<string>> = {}
+      const pending = lru.fetch(id, { context: load, status })
       if (status.fetch === 'hit' || status.fetch === 'inflight') metrics.cacheHit('memory')
       else metrics.cacheMiss('memory')
-      return read((await entry as { body: string }).body)
+      const entry = await pending as Entry
+      if (entry.read === undefined) {
+        entry.read = read(entry.body)
+        entry.body = ''
+      }
+      return entry.read as ReturnType<typeof read>
     },
+    keepsReads: true,
     close: () => {}
   }
 }
@@ -123,6 +143,7 @@ async function redisCache (url: string, config: RelayConfig, metrics: CacheMetri
       }
       return read(await pending)
     },
+    keepsReads: false,
     close: () => client.disconnect()
   }
 }

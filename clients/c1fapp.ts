@@ -189,12 +189,10 @@ export function createC1fAppClient (
   }
   metrics.watchOpenBreakers(() => breaker.openCount(Date.now()))
 
-  // C1fApp's answers are cached, not the relay's: the mapping runs on every call (the limit may
-  // differ). An entry is the answer's body text (clients/answer-cache.ts), parsed again by every
-  // call that uses it but the one that asked C1fApp: parsed records would take several times the
-  // text's bytes and hand every full collection thousands of small objects to mark, where one
-  // string per answer keeps CACHE_MAX_MB what the cache really holds. Entries are known by a hash
-  // of the key and the value.
+  // C1fApp's answers are cached, known by a hash of the key and the value. The in-process cache
+  // keeps the records read from an answer (and lib/ctim/bundle.ts what it writes from them), so a
+  // call answered from it neither parses nor maps them again; the shared cache keeps the answer's
+  // text, read again by every call that uses it.
   async function cached (query: Query): Promise<RecordsRead> {
     const id = createHash('sha256').update(query.id).update('\u0000').update(query.value).digest('base64url')
     // The call that asked C1fApp uses the records ask read; the others read the kept body, which
@@ -205,7 +203,7 @@ export function createC1fAppClient (
       const answer = await measured(query)
       asked = answer.records
       return answer.body
-    }, body => readRecords(asked ?? readAnswer(200, body, query.key)))
+    }, body => readRecords(asked ?? readAnswer(200, body, query.key), cache.keepsReads))
   }
 
   async function lookup (key: string, value: string): Promise<unknown[]> {

@@ -31,7 +31,7 @@ export const EnvironmentSchema = Type.Object({
   C1FAPP_BREAKER_FAILURES: Type.Integer({ minimum: 0, maximum: 100, default: 5, description: 'consecutive 429, 5xx or connection failures of one key that pause its C1fApp requests (0 turns it off, at most 100)' }),
   C1FAPP_BREAKER_COOLDOWN_S: Type.Integer({ minimum: 1, maximum: 3600, default: 30, description: 'seconds a key pauses its C1fApp requests after those failures (1–3600)' }),
   CACHE_TTL_S: Type.Integer({ minimum: 0, maximum: 86400, default: 600, description: 'seconds a C1fApp answer is reused for the same key and value (0 turns the cache off, at most 86400)' }),
-  CACHE_MAX_MB: Type.Integer({ minimum: 1, maximum: 4096, default: 64, description: 'megabytes of C1fApp answers the cache holds at most (1–4096)' }),
+  CACHE_MAX_MB: Type.Integer({ minimum: 1, maximum: 4096, default: 64, description: 'megabytes the in-process cache holds at most (1–4096); an answer counts three times its size: the records read from it and the sightings written from them are kept instead of its text' }),
   CACHE_REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://[^\\s/?#]+[^\\s]*$', description: 'a redis:// or rediss:// URL (user and password in it) of the Redis or Valkey that replicas share as their cache' })),
   CACHE_REDIS_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 10000, default: 250, description: 'how long one Redis command may take before the relay asks C1fApp without the cache, in milliseconds (10–10000)' }),
   METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'the TCP port, other than PORT, of the second listener, which serves only GET /metrics (0–65535; unset: no metrics listener)' })),

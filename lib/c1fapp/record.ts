@@ -168,18 +168,20 @@ export interface RecordsRead {
   records: C1fAppRecord[]
   /** how many records C1fApp gave, usable or not */
   received: number
+  /** the answer cache keeps these very records for further calls: the mapping keeps what it writes from them too */
+  kept: boolean
 }
 
 /**
  * C1fApp's records read as soon as their answer arrives: while the call waits for its other
  * answers it holds these few objects a record instead of the parsed answer's dozens.
  */
-export function readRecords (raw: unknown[]): RecordsRead {
+export function readRecords (raw: unknown[], kept = false): RecordsRead {
   const records: C1fAppRecord[] = []
   for (const item of raw) {
     const record = readRecord(item)
     if (record !== undefined) records.push(record)
   }
   records.sort((a, b) => a.reportime < b.reportime ? 1 : a.reportime > b.reportime ? -1 : 0)
-  return { records, received: raw.length }
+  return { records, received: raw.length, kept }
 }

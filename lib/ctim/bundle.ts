@@ -20,17 +20,17 @@ export function indicatorId (feed: string): string {
 }
 
 /**
- * The transient ids of one answer (`transient:<kind>-<uuid>`): one random UUID, whose last 48 bits
+ * The transient ids of one answer (`transient:<kind>-<uuid>`): one random UUID, whose last 32 bits
  * then count up from where they stand. Unique within the answer (they only link its entities) and,
- * 74 random bits apart, across answers; a random UUID per entity was a crypto call and a string each.
+ * some 90 random bits apart, across answers; a random UUID per entity was a crypto call and a string each.
  */
 export function transientIds (): (kind: string) => string {
   const uuid = randomUUID()
-  const prefix = uuid.slice(0, 24)
-  let node = Number.parseInt(uuid.slice(24), 16)
+  const prefix = uuid.slice(0, 28)
+  let node = Number.parseInt(uuid.slice(28), 16)
   return kind => {
-    node = (node + 1) % 2 ** 48
-    return `transient:${kind}-${prefix}${node.toString(16).padStart(12, '0')}`
+    node = (node + 1) >>> 0
+    return `transient:${kind}-${prefix}${node.toString(16).padStart(8, '0')}`
   }
 }
 
@@ -92,6 +92,8 @@ export interface MappedBundle {
 export interface ReadRecords {
   observable: Observable
   records: C1fAppRecord[]
+  /** the answer cache keeps these records for further calls (RecordsRead's `kept`) */
+  kept?: boolean
 }
 
 export interface ReadAnswers {
@@ -110,7 +112,7 @@ function describe ({ type, value }: Observable): string {
  */
 export function readAnswers (answers: ObservableRecordsRead[], limit: number): ReadAnswers {
   const warnings: RelayError[] = []
-  const read = answers.map(({ observable, answer: { records, received } }) => {
+  const read = answers.map(({ observable, answer: { records, received, kept } }) => {
     const skipped = received - records.length
     if (skipped > 0) {
       warnings.push(new RelayError('key error',
@@ -119,7 +121,7 @@ export function readAnswers (answers: ObservableRecordsRead[], limit: number): R
     }
     const cut = relationsCutWarning(observable, records.slice(0, limit))
     if (cut !== undefined) warnings.push(cut)
-    return { observable, records }
+    return { observable, records, kept }
   })
   return { read, warnings }
 }
@@ -131,9 +133,59 @@ export type ObserveBundleJson = string
 class JsonList {
   count = 0
   text = ''
-  add (item: string): void {
-    this.text = this.count++ === 0 ? item : `${this.text},${item}`
+  /** `items`: the JSON text of `count` items, joined by commas */
+  add (items: string, count = 1): void {
+    if (count === 0) return
+    this.text = this.count === 0 ? items : `${this.text},${items}`
+    this.count += count
   }
+}
+
+/** An observable's sightings and their member-of relationships, as JSON text. */
+interface Written {
+  count: number
+  sightings: string
+  memberOf: string
+}
+
+/**
+ * What an observable's first `limit` records give whatever the call, remembered for records the
+ * answer cache keeps (clients/answer-cache.ts): a call answered from it writes only what depends on
+ * the call (judgements, verdicts, indicators) and assembles the rest. The ids written are unique
+ * within any answer, where an observable comes once, and the same in every answer that reuses them.
+ */
+const writtenFor = new WeakMap<C1fAppRecord[], Map<string, Written>>()
+
+function written ({ observable, records, kept }: ReadRecords, limit: number, indicatorRef: (feed: string) => string): Written {
+  const key = `${observable.type}\u0000${limit}\u0000${observable.value}`
+  const known = kept === true ? writtenFor.get(records)?.get(key) : undefined
+  if (known !== undefined) return known
+  const ids = transientIds()
+  const self = observableJson(observable.type, observable.value)
+  const sightings = new JsonList()
+  const memberOf = new JsonList()
+  for (let i = 0; i < Math.min(limit, records.length); i++) {
+    const record = records[i]
+    const id = ids('sighting')
+    sightings.add(sightingJson(id, observable, self, record))
+    memberOf.add(relationshipJson(ids('relationship'), id, indicatorRef(record.feed), 'member-of'))
+  }
+  if (kept !== true) return { count: sightings.count, sightings: sightings.text, memberOf: memberOf.text }
+  // kept as flat strings: a text of thousands of pieces would cost more memory, and marking, than its bytes
+  const text = { count: sightings.count, sightings: flat(sightings.text), memberOf: flat(memberOf.text) }
+  let byObservable = writtenFor.get(records)
+  if (byObservable === undefined) writtenFor.set(records, byObservable = new Map())
+  byObservable.set(key, text)
+  return text
+}
+
+/**
+ * The text as one flat string. V8 keeps a string written piece by piece as a tree of its pieces
+ * until something reads its characters, which copies them into one string in place: read one.
+ */
+function flat (text: string): string {
+  text.charCodeAt(0)
+  return text
 }
 
 /** `"name":{"count":…,"docs":[…]}` */
@@ -166,13 +218,13 @@ export function observeBundle (read: ReadRecords[], limit: number, judging: Judg
     return id
   }
 
-  for (const { observable, records } of read) {
+  for (const answer of read) {
+    const { observable, records } = answer
     const kept = records.slice(0, limit)
-    const self = observableJson(observable.type, observable.value)
+    const text = written(answer, limit, indicatorRef)
+    sightings.add(text.sightings, text.count)
+    relationships.add(text.memberOf, text.count)
     for (const record of kept) {
-      const id = ids('sighting')
-      sightings.add(sightingJson(id, observable, self, record))
-      relationships.add(relationshipJson(ids('relationship'), id, indicatorRef(record.feed), 'member-of'))
       const newest = newestByFeed.get(record.feed)
       if (newest === undefined || record.reportime > newest.reportime) newestByFeed.set(record.feed, record)
     }

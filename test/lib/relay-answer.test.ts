@@ -48,3 +48,21 @@ t.test('the answers serialise to the schema serialiser\'s bytes', async t => {
   const error = { errors: [new RelayError('unknown', 'the error handler\'s envelope').toEnvelope()] }
   t.equal(serialize(error).toString(), schemaSerializer(error), 'the error handler\'s envelope')
 })
+
+t.test('kept records: their sightings are written once per observable type and entities limit, then reused', async t => {
+  const kept = observables.slice(0, 3).map(({ value }) => readRecords(dataset.get(value) as unknown[], true))
+  const options = { maxBytes: 1e8, ...JUDGING }
+  const answer = (limit: number) => JSON.parse(serialize(observeAnswer(observables.slice(0, 3), kept, { limit, ...options }).answer).toString())
+  const sightingIds = (body: any) => body.data.sightings.docs.map((doc: any) => doc.id)
+  const all = answer(100)
+  const two = answer(2)
+  t.strictSame(answer(100).data.sightings, all.data.sightings, 'the same limit: the same sightings')
+  t.strictSame(answer(2).data.sightings, two.data.sightings)
+  t.equal(two.data.sightings.count, 6, 'two of each of the three observables')
+  t.notOk(sightingIds(two).some((id: string) => sightingIds(all).includes(id)), 'another limit: written for it')
+  const fresh = observables.slice(0, 3).map(({ value }) => readRecords(dataset.get(value) as unknown[]))
+  const once = JSON.parse(serialize(observeAnswer(observables.slice(0, 3), fresh, { limit: 100, ...options }).answer).toString())
+  t.strictSame(once.data.sightings.docs.map(({ id, ...doc }: any) => doc), all.data.sightings.docs.map(({ id, ...doc }: any) => doc), 'the same sightings as records not kept give, ids aside')
+  const text = serialize(observeAnswer(observables.slice(0, 3), kept, { limit: 100, ...options }).answer).toString()
+  t.equal(text, schemaSerializer(JSON.parse(text)), 'written as the schema serialiser writes')
+})

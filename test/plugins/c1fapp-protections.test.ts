@@ -114,11 +114,43 @@ t.test('cache: the same key and value are asked once; another key, or another va
   const second = (await post(app, '/observe/observables', observe())).json()
   t.equal(simulator.requests.length, 1)
   t.equal(second.data.sightings.count, 1)
-  t.not(first.data.sightings.docs[0].id, second.data.sightings.docs[0].id, 'the mapping runs again: new sighting ids')
+  t.strictSame(second.data.sightings, first.data.sightings, 'the sightings written for the first answer, kept with the entry')
   await post(app, '/observe/observables', observe(), bearer(token({ key: 'another-users-key' })))
   await post(app, '/observe/observables', observe('b.example'))
   t.strictSame(asked(simulator), ['a.example', 'a.example', 'b.example'])
   t.strictSame(simulator.requests.map(r => JSON.parse(r.body).key), ['demo-c1fapp-key-0000000000000000', 'another-users-key', 'demo-c1fapp-key-0000000000000000'], "one user's answer never serves another")
+})
+
+t.test('cache: what a call writes from kept records is kept with them, per observable type; judgements are the call\'s', async t => {
+  const { app, simulator } = await buildRelay(t, { CACHE_TTL_S: '60' })
+  const records = Array.from({ length: 3 }, (_, i) => ({ ...record(`Feed ${i}`), reportime: [`2026-10-0${i + 1}`], ip_address: ['192.0.2.1'] }))
+  simulator.script('*', { body: records })
+  const call = async (observables: unknown) => (await post(app, '/observe/observables', observables)).json()
+  const first = await call(observe())
+  const again = await call(observe())
+  const memberOf = (answer: any) => answer.data.relationships.docs.filter((r: any) => r.relationship_type === 'member-of')
+  t.strictSame(again.data.sightings, first.data.sightings, 'the same sightings')
+  t.strictSame(memberOf(again), memberOf(first), 'the same member-of relationships')
+  t.not(again.data.judgements.docs[0].id, first.data.judgements.docs[0].id, 'judgements are written for each call')
+  t.not(again.data.judgements.docs[0].valid_time, undefined)
+
+  // one answer of C1fApp, two observables: each its own sightings, relations and ids
+  const both = await call([{ type: 'domain', value: 'a.example' }, { type: 'ip', value: 'a.example' }])
+  const [domainSighting, ipSighting] = [both.data.sightings.docs[0], both.data.sightings.docs[3]]
+  t.strictSame(domainSighting, first.data.sightings.docs[0], 'the domain\'s, as before')
+  t.strictSame(ipSighting.observables, [{ type: 'ip', value: 'a.example' }])
+  t.equal(new Set(both.data.sightings.docs.map((doc: any) => doc.id)).size, 6, 'ids unique within the answer')
+  t.equal(new Set(both.data.relationships.docs.map((doc: any) => doc.id)).size, both.data.relationships.count)
+  t.equal(simulator.requests.length, 1, 'all from the one kept answer')
+})
+
+t.test('without a cache every call writes its answer anew', async t => {
+  const { app, simulator } = await buildRelay(t, { CACHE_TTL_S: '0' })
+  simulator.script('*', { body: [record()] })
+  const first = (await post(app, '/observe/observables', observe())).json()
+  const second = (await post(app, '/observe/observables', observe())).json()
+  t.not(first.data.sightings.docs[0].id, second.data.sightings.docs[0].id, 'new sighting ids')
+  t.equal(simulator.requests.length, 2)
 })
 
 t.test('cache: nothing found is cached, errors are not, /health always asks', async t => {

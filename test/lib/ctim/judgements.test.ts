@@ -128,7 +128,7 @@ t.test('deliberate: the verdicts observe gives, without judgement_id; errors and
     [record('Scanners', '2026-11-02', 10, ['scanner']), { feed_label: ['no date'] }]
   ]
   const options = { limit: 100, maxBytes: 5000000, ...JUDGING }
-  const deliberate = deliberateAnswer(observables, outcomes.map(readRecords), options)
+  const deliberate = deliberateAnswer(observables, outcomes.map(records => readRecords(records)), options)
   t.ok(Value.Check(DeliberateBundleSchema, deliberate.data))
   t.strictSame(deliberate, {
     data: {
@@ -142,7 +142,7 @@ t.test('deliberate: the verdicts observe gives, without judgement_id; errors and
     },
     errors: [{ type: 'warning', code: 'key error', message: 'Skipped 1 of 2 C1fApp records for url "http://x.example/": each record needs a reportime date (YYYY-MM-DD) and a non-empty feed_label.' }]
   })
-  const observe = JSON.parse(answerJson(observeAnswer(observables, outcomes.map(readRecords), options).answer)) as { data: ObserveBundle, errors: unknown }
+  const observe = JSON.parse(answerJson(observeAnswer(observables, outcomes.map(records => readRecords(records)), options).answer)) as { data: ObserveBundle, errors: unknown }
   t.strictSame(observe.data.verdicts!.docs.map(({ judgement_id: id, ...verdict }) => verdict), deliberate.data!.verdicts!.docs, 'observe\'s verdicts, judgement_id aside')
   t.strictSame(observe.errors, deliberate.errors)
   t.strictSame(deliberateAnswer([domain], [readRecords([record('Alexa', '2026-11-01', 5, ['whitelist'])])], options), { data: {} }, 'no judgement, no verdict')
