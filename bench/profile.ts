@@ -14,7 +14,7 @@ export interface ProfileSplit {
   gcMs: number
   /** got: building, sending and reading the C1fApp requests (the sockets' own work included) */
   gotMs: number
-  /** lib/c1fapp/answer.ts's readAnswer: JSON.parse of C1fApp's answers and their checks */
+  /** lib/c1fapp/answer.ts's readAnswer (JSON.parse of C1fApp's answers and their checks) and lib/c1fapp/record.ts's readRecords */
   parseMs: number
 }
 
@@ -46,7 +46,7 @@ export function splitProfile (profile: Profiler.Profile): ProfileSplit {
     split.totalMs += ms
     if (stack[0].functionName === '(idle)') split.idleMs += ms
     else if (stack[0].functionName === '(garbage collector)') split.gcMs += ms
-    else if (stack.some(frame => frame.functionName === 'readAnswer')) split.parseMs += ms
+    else if (stack.some(frame => frame.functionName === 'readAnswer' || frame.functionName === 'readRecords')) split.parseMs += ms
     else if (stack.some(isMapping)) split.mappingMs += ms
     else if (isSerialising(stack)) split.serialisingMs += ms
     else if (stack.some(frame => frame.url.includes('/node_modules/got/'))) split.gotMs += ms

@@ -508,7 +508,7 @@ async function main (): Promise<void> {
     const perCall = (ms: number): string => `${(ms / w2Calls).toFixed(2)} ms (${share(ms)})`
     const w2Other = w2Split.totalMs - w2Split.idleMs - w2Split.gcMs - w2Split.gotMs - w2Split.parseMs - w2Split.mappingMs - w2Split.serialisingMs
     console.log(`\nW2 under V8's profiler (a further ${PROFILE_SECONDS} s window, ${w2Calls} calls, not in the table): of the relay's busy time, a call spends`)
-    console.log(`  got ${perCall(w2Split.gotMs)}, reading C1fApp's answers (JSON.parse and checks) ${perCall(w2Split.parseMs)}, mapping ${perCall(w2Split.mappingMs)}, ` +
+    console.log(`  got ${perCall(w2Split.gotMs)}, reading C1fApp's answers (JSON.parse, checks, records) ${perCall(w2Split.parseMs)}, mapping ${perCall(w2Split.mappingMs)}, ` +
       `serialising ${perCall(w2Split.serialisingMs)}, garbage collection ${perCall(w2Split.gcMs)}, the rest (Fastify, JWT, sockets, …) ${perCall(w2Other)}`)
     const coldRuns = cold.runs.map(run => run.totalMs.toFixed(0)).join(', ')
     console.log(`\nCOLD (${cold.handler}, median of ${COLD_RUNS} fresh processes): import ${cold.importMs.toFixed(0)} ms, first observe call ${cold.firstCallMs.toFixed(0)} ms, ` +

@@ -144,8 +144,8 @@ autoload[Symbol.for('skip-override')] = true
 /**
  * swagger-ui finds its logo and the files it serves beside its own code (`__dirname`), which its
  * code bundled has not: there, `__dirname` names the folder of the installed package, which the
- * Lambda package keeps in node_modules/. Bundled, its code and its dependencies' (some 150 files
- * Node would otherwise resolve and compile one by one) cost a new instance less to start.
+ * Lambda package keeps in node_modules/. Bundled, its code and its dependencies' (files Node
+ * would otherwise resolve and compile one by one) cost a new instance less to start.
  */
 const swaggerUiFiles: Plugin = {
   name: 'swagger-ui-files',
