@@ -109,8 +109,10 @@ export function observeAnswer (observables: Observable[], outcomes: Outcome[], o
 
   // The most sightings per observable that fit, found by halving; at least one each.
   const most = Math.min(limit, Math.max(...read.map(({ records }) => records.length)))
+  // each try writes anew: what a try writes is not kept with cached records, only the full answer's is
+  const tried = read.map(answer => ({ ...answer, kept: false }))
   const cut = (kept: number): ObserveAnswer =>
-    envelope(observeBundle(read, kept, options), [...failures, tooManyEntities(kept, maxBytes)])
+    envelope(observeBundle(tried, kept, options), [...failures, tooManyEntities(kept, maxBytes)])
   let low = 2
   let high = most - 1
   let kept = 1

@@ -24,7 +24,7 @@ export function indicatorId (feed: string): string {
  * then count up from where they stand. Unique within the answer (they only link its entities) and,
  * some 90 random bits apart, across answers; a random UUID per entity was a crypto call and a string each.
  */
-export function transientIds (): (kind: string) => string {
+function transientIds (): (kind: string) => string {
   const uuid = randomUUID()
   const prefix = uuid.slice(0, 28)
   let node = Number.parseInt(uuid.slice(28), 16)
@@ -93,7 +93,7 @@ export interface ReadRecords {
   observable: Observable
   records: C1fAppRecord[]
   /** the answer cache keeps these records for further calls (RecordsRead's `kept`) */
-  kept?: boolean
+  kept: boolean
 }
 
 export interface ReadAnswers {
@@ -158,7 +158,7 @@ const writtenFor = new WeakMap<C1fAppRecord[], Map<string, Written>>()
 
 function written ({ observable, records, kept }: ReadRecords, limit: number, indicatorRef: (feed: string) => string): Written {
   const key = `${observable.type}\u0000${limit}\u0000${observable.value}`
-  const known = kept === true ? writtenFor.get(records)?.get(key) : undefined
+  const known = kept ? writtenFor.get(records)?.get(key) : undefined
   if (known !== undefined) return known
   const ids = transientIds()
   const self = observableJson(observable.type, observable.value)
@@ -170,7 +170,7 @@ function written ({ observable, records, kept }: ReadRecords, limit: number, ind
     sightings.add(sightingJson(id, observable, self, record))
     memberOf.add(relationshipJson(ids('relationship'), id, indicatorRef(record.feed), 'member-of'))
   }
-  if (kept !== true) return { count: sightings.count, sightings: sightings.text, memberOf: memberOf.text }
+  if (!kept) return { count: sightings.count, sightings: sightings.text, memberOf: memberOf.text }
   // kept as flat strings: a text of thousands of pieces would cost more memory, and marking, than its bytes
   const text = { count: sightings.count, sightings: flat(sightings.text), memberOf: flat(memberOf.text) }
   let byObservable = writtenFor.get(records)
