@@ -56,6 +56,8 @@ const RETRY_ERRORS = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE'
 const requestWith = got as unknown as (url: undefined, options: { body: string, signal: AbortSignal }, defaults: Options) => Request
 /** send's rejection for an answer past C1FAPP_MAX_ANSWER_BYTES */
 const TOO_LARGE = new Error('too large')
+/** send's rejection for a request past C1FAPP_TIMEOUT_MS: a connection error, repeated as got's own timeout would be */
+const TIMED_OUT = Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })
 
 /** Caches and breakers know a user by a hash of the key, never the key itself. */
 function keyHash (key: string): string {
@@ -89,11 +91,12 @@ export function createC1fAppClient (
   // The stream API, read by hand: no per-request progress listener, and a body past
   // C1FAPP_MAX_ANSWER_BYTES is refused on its content-length or while it arrives, never buffered.
   // Retries are this plugin's own (got's are off), so each waits within the call's deadline.
+  // C1FAPP_TIMEOUT_MS is one timer in send: got's `timeout` option listens to every phase of every
+  // request (a tenth of the W2 bench's CPU went to it and the garbage it leaves).
   const options = new Options(config.C1FAPP_API_URL, {
     method: 'POST',
     isStream: true,
     agent,
-    timeout: { request: config.C1FAPP_TIMEOUT_MS },
     // A followed redirect would carry the user's key to another host.
     followRedirect: false,
     throwHttpErrors: false,
@@ -111,10 +114,13 @@ export function createC1fAppClient (
       const chunks: Buffer[] = []
       let size = 0
       let status = 0
-      const refuse = (): void => {
+      const fail = (error: Error): void => {
+        clearTimeout(timer)
         request.destroy()
-        reject(TOO_LARGE)
+        reject(error)
       }
+      const refuse = (): void => fail(TOO_LARGE)
+      const timer = setTimeout(fail, config.C1FAPP_TIMEOUT_MS, TIMED_OUT)
       request.once('response', (response: { statusCode: number, headers: Record<string, string | undefined> }) => {
         status = response.statusCode
         if (Number(response.headers['content-length']) > maxBytes) refuse()
@@ -125,11 +131,12 @@ export function createC1fAppClient (
         else chunks.push(chunk)
       })
       request.once('end', () => {
+        clearTimeout(timer)
         // as got's promise API does: frees the request (and its listener on the deadline's signal) now
         request.destroy()
         resolve({ status, body: Buffer.concat(chunks, size).toString() })
       })
-      request.once('error', reject)
+      request.once('error', fail)
     })
   }
 

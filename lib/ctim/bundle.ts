@@ -13,10 +13,21 @@ import type { DeliberateBundle, Indicator, Judgement, ObserveBundle, Relationshi
 /** Name-based (v5) UUIDs under this namespace give every feed the same indicator id in every answer. */
 const FEED_NAMESPACE = '5b0f2e59-3c5e-4d6b-9f0a-c1fa99000001'
 
+/** indicatorId remembers this many feeds' ids, then starts again: feed names come from C1fApp, unbounded. */
+export const INDICATOR_IDS_KEPT = 10_000
+const indicatorIds = new Map<string, string>()
+
 export function indicatorId (feed: string): string {
+  // A name-based id is a SHA-1: once per feed, not once per record or call (at 1 000 records it
+  // was a third of the mapping's time, and a tenth of a one-observable call's).
+  const known = indicatorIds.get(feed)
+  if (known !== undefined) return known
+  if (indicatorIds.size >= INDICATOR_IDS_KEPT) indicatorIds.clear()
   // Hashed as UTF-8 bytes, which is what uuid does with a string, except that uuid throws on a
   // lone surrogate (C1fApp's text is not always well formed) where the encoder writes U+FFFD.
-  return `transient:indicator-${uuidv5(new TextEncoder().encode(feed), FEED_NAMESPACE)}`
+  const id = `transient:indicator-${uuidv5(new TextEncoder().encode(feed), FEED_NAMESPACE)}`
+  indicatorIds.set(feed, id)
+  return id
 }
 
 /**
@@ -156,7 +167,7 @@ interface Written {
  */
 const writtenFor = new WeakMap<C1fAppRecord[], Map<string, Written>>()
 
-function written ({ observable, records, kept }: ReadRecords, limit: number, indicatorRef: (feed: string) => string): Written {
+function written ({ observable, records, kept }: ReadRecords, limit: number): Written {
   const key = `${observable.type}\u0000${limit}\u0000${observable.value}`
   const known = kept ? writtenFor.get(records)?.get(key) : undefined
   if (known !== undefined) return known
@@ -168,7 +179,7 @@ function written ({ observable, records, kept }: ReadRecords, limit: number, ind
     const record = records[i]
     const id = ids('sighting')
     sightings.add(sightingJson(id, observable, self, record))
-    memberOf.add(relationshipJson(ids('relationship'), id, indicatorRef(record.feed), 'member-of'))
+    memberOf.add(relationshipJson(ids('relationship'), id, indicatorId(record.feed), 'member-of'))
   }
   if (!kept) return { count: sightings.count, sightings: sightings.text, memberOf: memberOf.text }
   // kept as flat strings: a text of thousands of pieces would cost more memory, and marking, than its bytes
@@ -207,21 +218,11 @@ export function observeBundle (read: ReadRecords[], limit: number, judging: Judg
   const judgements: Judgement[] = []
   const verdicts: Verdict[] = []
   const newestByFeed = new Map<string, C1fAppRecord>()
-  // A name-based id is a SHA-1: once per feed, not once per record (at 1 000 records it was a third
-  // of the mapping's time).
-  const indicatorIds = new Map<string, string>()
-  const indicatorRef = (feed: string): string => {
-    const known = indicatorIds.get(feed)
-    if (known !== undefined) return known
-    const id = indicatorId(feed)
-    indicatorIds.set(feed, id)
-    return id
-  }
 
   for (const answer of read) {
     const { observable, records } = answer
     const kept = records.slice(0, limit)
-    const text = written(answer, limit, indicatorRef)
+    const text = written(answer, limit)
     sightings.add(text.sightings, text.count)
     relationships.add(text.memberOf, text.count)
     for (const record of kept) {
@@ -231,7 +232,7 @@ export function observeBundle (read: ReadRecords[], limit: number, judging: Judg
     const judged = judgementsOf(observable, kept, judging, ids)
     for (const { judgement, feed } of judged) {
       judgements.push(judgement)
-      elements.add(relationshipJson(ids('relationship'), judgement.id, indicatorRef(feed), 'element-of'))
+      elements.add(relationshipJson(ids('relationship'), judgement.id, indicatorId(feed), 'element-of'))
     }
     if (judged.length > 0) verdicts.push(verdictOf(judged[0].judgement, true))
   }

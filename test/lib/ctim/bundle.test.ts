@@ -1,6 +1,7 @@
 // Contract §3: C1fApp records → CTIM, rule by rule, on the pure mapping.
 import t from 'tap'
-import { indicatorId, mapObserveBundle } from '../../../lib/ctim/bundle.js'
+import { v5 as uuidv5 } from 'uuid'
+import { INDICATOR_IDS_KEPT, indicatorId, mapObserveBundle } from '../../../lib/ctim/bundle.js'
 import { RELATION_ORIGIN } from '../../../lib/ctim/relations.js'
 import { CTIM_SCHEMA_VERSION } from '../../../lib/ctim/vocabulary.js'
 import { domain, ip, JUDGING, only, record, sightingOf, UUID } from '../../support/records.js'
@@ -218,4 +219,12 @@ t.test('unusable records are skipped with one warning per observable', async t =
   const none = only(t, ip, ['x'])
   t.strictSame(none.bundle, {}, 'all skipped: nothing found')
   t.equal(none.warnings.length, 1)
+})
+
+t.test('indicator ids stay the name-based ids of their feeds past the most indicatorId remembers', async t => {
+  const expected = (feed: string): string => `transient:indicator-${uuidv5(feed, '5b0f2e59-3c5e-4d6b-9f0a-c1fa99000001')}`
+  t.equal(indicatorId('Phishtank'), expected('Phishtank'))
+  for (let i = 0; i <= INDICATOR_IDS_KEPT; i++) indicatorId(`Feed ${i}`)
+  t.equal(indicatorId('Phishtank'), expected('Phishtank'), 'asked again after the memo started over')
+  t.equal(indicatorId(`Feed ${INDICATOR_IDS_KEPT}`), expected(`Feed ${INDICATOR_IDS_KEPT}`))
 })
