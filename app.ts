@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import autoload from '@fastify/autoload'
 import { Ajv, type ValidateFunction } from 'ajv'
 import type { FastifyPluginAsync } from 'fastify'
+import fastJsonStringify from 'fast-json-stringify'
 import fp from 'fastify-plugin'
 import type { ConfigReading } from './lib/config.js'
 
@@ -26,6 +27,13 @@ const app: FastifyPluginAsync<ConfigReading> = async function app (fastify, opts
     const validate = ajv.compile(schema)
     compiled.set(text, validate)
     return validate
+  })
+  // A route's answer serialiser (fast-json-stringify, as Fastify's own) is compiled when the route
+  // first answers, not at start-up: a new Lambda instance answers one call, and observe, the usual
+  // first, writes its own (lib/relay-answer.ts).
+  fastify.setSerializerCompiler(({ schema }) => {
+    let serialize: ((data: unknown) => string) | undefined
+    return data => (serialize ??= fastJsonStringify(schema))(data)
   })
 
   await fastify.register(autoload, { dir: path.join(here, 'plugins'), options: opts })

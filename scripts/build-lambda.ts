@@ -159,6 +159,40 @@ const swaggerUiFiles: Plugin = {
   }
 }
 
+/**
+ * Packages the relay's dependencies load at start-up and use rarely or never, bundled but run
+ * only when first used: yaml (@fastify/swagger's /documentation/yaml), glob (@fastify/static's
+ * `wildcard: false`, which swagger-ui does not set) and http2-wrapper (got's HTTP/2, which the
+ * client does not use). Each would run its modules' top level in every new instance's init.
+ * A package is a Proxy that loads it at its first property read, or, for one its importer
+ * destructures as it loads, functions that load it when called.
+ */
+const LAZY_PACKAGES: Record<string, string[] | 'proxy'> = { yaml: 'proxy', 'http2-wrapper': 'proxy', glob: ['glob'] }
+
+const lazyPackages: Plugin = {
+  name: 'lazy-packages',
+  setup (esbuild) {
+    const names = Object.keys(LAZY_PACKAGES).map(name => name.replace(/[.-]/g, '\\$&')).join('|')
+    esbuild.onResolve({ filter: new RegExp(`^(?:${names})$`) }, args => (args.pluginData as { real?: boolean } | undefined)?.real === true
+      ? undefined
+      : { path: args.path, namespace: 'lazy-package', pluginData: { resolveDir: args.resolveDir } })
+    // the stub's own require of the package: the real one, resolved from the importer's folder
+    esbuild.onResolve({ filter: /^lazy-real:/ }, async args => {
+      const real = await esbuild.resolve(args.path.slice('lazy-real:'.length), { resolveDir: args.resolveDir, kind: 'require-call', pluginData: { real: true } })
+      return { path: real.path, external: real.external }
+    })
+    esbuild.onLoad({ filter: /.*/, namespace: 'lazy-package' }, args => {
+      const used = LAZY_PACKAGES[args.path]
+      const load = `let real\nconst load = () => (real ??= require(${JSON.stringify(`lazy-real:${args.path}`)}))\n`
+      const exported = used === 'proxy'
+        // esbuild's ESM interop asks a CommonJS package for __esModule as it is imported: none of these sets it
+        ? "module.exports = new Proxy({}, { get: (_, key) => key === '__esModule' ? undefined : load()[key] })"
+        : `module.exports = { ${used.map(name => `${name}: (...args) => load().${name}(...args)`).join(', ')} }`
+      return { contents: load + exported, loader: 'js', resolveDir: (args.pluginData as { resolveDir: string }).resolveDir }
+    })
+  }
+}
+
 /** Bundles the Lambda handler into `outfile` (an ES module); packages it cannot carry stay imports from node_modules/. */
 export async function bundleLambda (outfile: string): Promise<void> {
   await build({
@@ -182,7 +216,7 @@ export { handler }
     banner: { js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);" },
     // loaded only where they are used, never on Lambda but with CACHE_REDIS_URL: from node_modules/
     external: ['ioredis', 'prom-client'],
-    plugins: [staticAutoload, swaggerUiFiles],
+    plugins: [staticAutoload, swaggerUiFiles, lazyPackages],
     logLevel: 'warning'
   })
 }

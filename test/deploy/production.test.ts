@@ -87,18 +87,20 @@ async function lambdaAnswers (t: Test, file: string): Promise<void> {
     isBase64Encoded: false
   })
   const events = [event('POST', '/version'), event('GET', '/watchdog', { 'health-check': 'lambda' }), event('GET', '/documentation/static/favicon-32x32.png'),
-    event('POST', '/observe/observables')]
+    event('POST', '/observe/observables'), event('GET', '/documentation/yaml')]
   const script = `const { handler } = await import(${JSON.stringify(pathToFileURL(path.join(dir, file)).href)})
 for (const event of ${JSON.stringify(events)}) console.log(JSON.stringify(await handler(event, {})))`
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, env: cleanEnv({ SECRET_KEY, LOG_LEVEL: 'silent' }) })
   child.stdin.end()
   const output = await waitForOutput(child, /$^/)
   t.equal(await exitCode(child), 0, 'exit 0')
-  const [version, watchdog, icon, observe] = output.trim().split('\n').map(line => JSON.parse(line))
+  const [version, watchdog, icon, observe, yaml] = output.trim().split('\n').map(line => JSON.parse(line))
   t.match(version, { statusCode: 200, body: JSON.stringify({ version: '1.0.0' }) })
   t.match(watchdog, { statusCode: 200, body: JSON.stringify({ data: 'lambda' }) })
   t.match(icon, { statusCode: 200, isBase64Encoded: true, headers: { 'content-type': 'image/png' } })
   t.match(observe, { statusCode: 200, body: /"Authorization failed: Authorization header is missing"/ }, 'a route of a routes/ subfolder, under its prefix')
+  // the bundle loads yaml only here (scripts/build-lambda.ts)
+  t.match(yaml, { statusCode: 200, headers: { 'content-type': 'application/x-yaml' }, body: /^openapi: 3\.\d+\.\d+\n/ }, 'the OpenAPI document as YAML')
 }
 
 t.test('dist/lambda.js answers API Gateway events from the production install alone', t => lambdaAnswers(t, 'dist/lambda.js'))
