@@ -239,16 +239,15 @@ export function observeBundle (read: ReadRecords[], limit: number, judging: Judg
 
   if (sightings.count === 0) return '{}'
   const indicators = [...newestByFeed.values()].map(indicator)
-  // Joined with +, not Array#join, which would copy the whole answer once more before the
-  // serialiser copies it into the Buffer it sends.
-  let bundle = `{${listJson('sightings', sightings.count, sightings.text)},${listJson('indicators', indicators.length, JSON.stringify(indicators).slice(1, -1))}`
+  const lists = [listJson('sightings', sightings.count, sightings.text), listJson('indicators', indicators.length, JSON.stringify(indicators).slice(1, -1))]
   // Judgements come only from sightings' records, and every judgement gives a verdict or follows one.
   if (judgements.length > 0) {
-    bundle += `,${listJson('judgements', judgements.length, JSON.stringify(judgements).slice(1, -1))}` +
-      `,${listJson('verdicts', verdicts.length, JSON.stringify(verdicts).slice(1, -1))}`
+    lists.push(listJson('judgements', judgements.length, JSON.stringify(judgements).slice(1, -1)),
+      listJson('verdicts', verdicts.length, JSON.stringify(verdicts).slice(1, -1)))
   }
   const links = elements.count === 0 ? relationships.text : `${relationships.text},${elements.text}`
-  return `${bundle},${listJson('relationships', relationships.count + elements.count, links)}}`
+  lists.push(listJson('relationships', relationships.count + elements.count, links))
+  return `{${lists.join(',')}}`
 }
 
 /** Deliberate's verdicts: the same judgements as observe's, without the judgements themselves. */
