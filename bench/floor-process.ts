@@ -8,7 +8,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { readRecords, type RecordsRead } from '../lib/c1fapp/record.js'
-import { answerJson, observeAnswer } from '../lib/relay-answer.js'
+import { answerBytes, observeAnswer } from '../lib/relay-answer.js'
 import type { Observable } from '../lib/observables.js'
 import { serve } from './ipc.js'
 import type { RelayReady, RelayRequest, RelayStats } from './protocol.js'
@@ -49,7 +49,7 @@ const server = http.createServer((request, response) => {
       const observables = JSON.parse(text) as Observable[]
       const records = await Promise.all(observables.map(({ value }) => ask(value)))
       // the relay's own way to write and send the answer: its JSON text, encoded once
-      const answer = Buffer.from(answerJson(observeAnswer(observables, records, { limit, now: Date.now(), validDays: 7, maxBytes: 5000000 }).answer))
+      const answer = answerBytes(observeAnswer(observables, records, { limit, now: Date.now(), validDays: 7, maxBytes: 5000000 }).answer)
       response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': answer.length })
       response.end(answer)
     })

@@ -1,7 +1,7 @@
 // The observe and deliberate answers in Threat Response's envelope: the data of every observable
 // that succeeded, plus the errors (identical ones once), never larger than ANSWER_MAX_BYTES
 // (contract §3.2). Pure: the call's time comes in with the options.
-import { deliberateBundle, observeBundle, readAnswers, type ObserveBundleJson, type ReadRecords } from './ctim/bundle.js'
+import { deliberateBundle, envelopeRoom, observeBundle, readAnswers, type ObserveBundleJson, type ReadRecords } from './ctim/bundle.js'
 import type { Judging } from './ctim/judgements.js'
 import type { DeliberateBundle } from './schemas/ctim.js'
 import type { RecordsRead } from './c1fapp/record.js'
@@ -12,7 +12,7 @@ export interface Answer<T> {
   data?: T
   errors?: EnvelopeError[]
 }
-/** observe's answer: its bundle is JSON text already (lib/ctim/bundle.ts), the envelope around it is not */
+/** observe's answer: its bundle is JSON bytes already (lib/ctim/bundle.ts), the envelope around it is not */
 export type ObserveAnswer = Answer<ObserveBundleJson>
 export type DeliberateAnswer = Answer<DeliberateBundle>
 
@@ -69,7 +69,7 @@ function tooManyEntities (kept: number, maxBytes: number): RelayError {
     'warning')
 }
 
-const bytes = (answer: ObserveAnswer): number => Buffer.byteLength(answerJson(answer))
+const bytes = (answer: ObserveAnswer): number => answerBytes(answer).length
 
 /**
  * An upper bound of a kept record's share of the answer: its sighting, relationship and at most
@@ -129,25 +129,36 @@ export function observeAnswer (observables: Observable[], outcomes: Outcome[], o
   return { answer: best, keptPerObservable: kept }
 }
 
+const DATA = Buffer.from('{"data":')
+const CLOSE = 0x7d
+
 /**
- * An answer as JSON text: observe's bundle, already JSON, goes in as it is; any other answer (the
- * error handler's envelope, which observe's serialiser also writes) through JSON.stringify. The
- * mapping writes every entity, and the envelope is written, with exactly its schema's properties in
- * the schema's order, so this is the text the schema's fast-json-stringify serialiser would write
- * (test/lib/relay-answer.test.ts holds them to it).
+ * An answer as the JSON bytes sent: observe's bundle, JSON bytes already, goes in as it is; any
+ * other answer (the error handler's envelope, which observe's serialiser also writes) through
+ * JSON.stringify. The mapping writes every entity, and the envelope is written, with exactly its
+ * schema's properties in the schema's order, so these are the bytes the schema's
+ * fast-json-stringify serialiser would write (test/lib/relay-answer.test.ts holds them to it).
  */
-export function answerJson (answer: Answer<unknown>): string {
-  if (typeof answer.data !== 'string') return JSON.stringify(answer)
-  return answer.errors === undefined ? `{"data":${answer.data}}` : `{"data":${answer.data},"errors":${JSON.stringify(answer.errors)}}`
+export function answerBytes (answer: Answer<unknown>): Buffer {
+  if (!Buffer.isBuffer(answer.data)) return Buffer.from(JSON.stringify(answer))
+  const room = answer.errors === undefined ? envelopeRoom(answer.data) : undefined
+  if (room !== undefined) {
+    // written in place, around the bundle: the same bytes every time
+    DATA.copy(room)
+    room[room.length - 1] = CLOSE
+    return room
+  }
+  const rest = answer.errors === undefined ? '}' : `,"errors":${JSON.stringify(answer.errors)}}`
+  return Buffer.concat([DATA, answer.data, Buffer.from(rest)])
 }
 
 /**
- * The observe route's serialiser (Fastify's `serializerCompiler`): answerJson, encoded once.
- * Observe's answers are the relay's largest: handed a string, Fastify would measure its UTF-8
- * length and the socket encode it again; a Buffer is sent as it is.
+ * The observe route's serialiser (Fastify's `serializerCompiler`): answerBytes. Observe's answers
+ * are the relay's largest: handed a string, Fastify would measure its UTF-8 length and the socket
+ * encode it; a Buffer is sent as it is.
  */
 export function answerSerializer (): (answer: Answer<unknown>) => Buffer {
-  return answer => Buffer.from(answerJson(answer))
+  return answerBytes
 }
 
 /** The deliberate answer: observe's verdicts, without the entities they come from. */

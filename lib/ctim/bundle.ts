@@ -137,26 +137,73 @@ export function readAnswers (answers: ObservableRecordsRead[], limit: number): R
   return { read, warnings }
 }
 
-/** The JSON text of an observe bundle (lib/schemas/ctim.ts's ObserveBundle): the answer's `data`. */
-export type ObserveBundleJson = string
+/** An observe bundle (lib/schemas/ctim.ts's ObserveBundle) as JSON, UTF-8 encoded: the answer's `data`. */
+export type ObserveBundleJson = Buffer
 
-/** Items' JSON texts as one list's items, joined by commas. */
-class JsonList {
+const COMMA = 0x2c
+const JSON_BYTES_START = 64 * 1024
+const JSON_BYTES_KEPT = 8 * 1024 * 1024
+
+/**
+ * A JSON list's items written straight into bytes, one after the other. Sightings and their
+ * relationships are most of an answer: held as a string built piece by piece, the answer so far
+ * stayed alive, a tree of thousands of pieces, across the young collections that its own writing
+ * set off, and was copied whole into a flat string and again into the Buffer sent. Written here,
+ * each item's text is garbage as soon as its bytes are in.
+ */
+class JsonBytes {
+  bytes = Buffer.allocUnsafe(JSON_BYTES_START)
+  length = 0
   count = 0
-  text = ''
-  /** `items`: the JSON text of `count` items, joined by commas */
-  add (items: string, count = 1): void {
+
+  /** one more item: its JSON text */
+  item (text: string): void {
+    // a UTF-16 code unit is at most three bytes of UTF-8 (a pair of them, four)
+    this.room(text.length * 3 + 1)
+    if (this.count++ > 0) this.bytes[this.length++] = COMMA
+    this.length += this.bytes.write(text, this.length)
+  }
+
+  /** `count` more items, written before as `bytes` */
+  items (bytes: Buffer, count: number): void {
     if (count === 0) return
-    this.text = this.count === 0 ? items : `${this.text},${items}`
+    this.room(bytes.length + 1)
+    if (this.count > 0) this.bytes[this.length++] = COMMA
+    this.length += bytes.copy(this.bytes, this.length)
     this.count += count
+  }
+
+  /** what was written: a view, valid until the next `start` */
+  written (): Buffer {
+    return this.bytes.subarray(0, this.length)
+  }
+
+  /** empty again; a writer one large answer grew past JSON_BYTES_KEPT lets that memory go */
+  start (): void {
+    if (this.bytes.length > JSON_BYTES_KEPT) this.bytes = Buffer.allocUnsafe(JSON_BYTES_START)
+    this.length = 0
+    this.count = 0
+  }
+
+  private room (more: number): void {
+    if (this.length + more <= this.bytes.length) return
+    const grown = Buffer.allocUnsafe(Math.max(2 * this.bytes.length, this.length + more))
+    this.bytes.copy(grown, 0, 0, this.length)
+    this.bytes = grown
   }
 }
 
-/** An observable's sightings and their member-of relationships, as JSON text. */
+// Writing an answer is synchronous from start to end, so one set of writers serves every call.
+const sightingsOut = new JsonBytes()
+const memberOfOut = new JsonBytes()
+const keptSightings = new JsonBytes()
+const keptMemberOf = new JsonBytes()
+
+/** An observable's sightings and their member-of relationships, as JSON list items. */
 interface Written {
   count: number
-  sightings: string
-  memberOf: string
+  sightings: Buffer
+  memberOf: Buffer
 }
 
 /**
@@ -167,36 +214,35 @@ interface Written {
  */
 const writtenFor = new WeakMap<C1fAppRecord[], Map<string, Written>>()
 
-function written ({ observable, records, kept }: ReadRecords, limit: number): Written {
-  const key = `${observable.type}\u0000${limit}\u0000${observable.value}`
-  const known = kept ? writtenFor.get(records)?.get(key) : undefined
-  if (known !== undefined) return known
+/** An observable's sightings and member-of relationships, from its first `limit` records. */
+function writeSightings (observable: Observable, records: C1fAppRecord[], limit: number, sightings: JsonBytes, memberOf: JsonBytes): void {
   const ids = transientIds()
   const self = observableJson(observable.type, observable.value)
-  const sightings = new JsonList()
-  const memberOf = new JsonList()
   for (let i = 0; i < Math.min(limit, records.length); i++) {
     const record = records[i]
     const id = ids('sighting')
-    sightings.add(sightingJson(id, observable, self, record))
-    memberOf.add(relationshipJson(ids('relationship'), id, indicatorId(record.feed), 'member-of'))
+    sightings.item(sightingJson(id, observable, self, record))
+    memberOf.item(relationshipJson(ids('relationship'), id, indicatorId(record.feed), 'member-of'))
   }
-  if (!kept) return { count: sightings.count, sightings: sightings.text, memberOf: memberOf.text }
-  // kept as flat strings: a text of thousands of pieces would cost more memory, and marking, than its bytes
-  const text = { count: sightings.count, sightings: flat(sightings.text), memberOf: flat(memberOf.text) }
-  let byObservable = writtenFor.get(records)
-  if (byObservable === undefined) writtenFor.set(records, byObservable = new Map())
-  byObservable.set(key, text)
-  return text
 }
 
-/**
- * The text as one flat string. V8 keeps a string written piece by piece as a tree of its pieces
- * until something reads its characters, which copies them into one string in place: read one.
- */
-function flat (text: string): string {
-  text.charCodeAt(0)
-  return text
+/** The answer's sightings and member-of relationships of one observable, written or, for kept records, reused. */
+function writeObservable ({ observable, records, kept }: ReadRecords, limit: number): void {
+  if (!kept) return writeSightings(observable, records, limit, sightingsOut, memberOfOut)
+  const key = `${observable.type}\u0000${limit}\u0000${observable.value}`
+  let known = writtenFor.get(records)?.get(key)
+  if (known === undefined) {
+    keptSightings.start()
+    keptMemberOf.start()
+    writeSightings(observable, records, limit, keptSightings, keptMemberOf)
+    // copies: the writers serve the next observable
+    known = { count: keptSightings.count, sightings: Buffer.from(keptSightings.written()), memberOf: Buffer.from(keptMemberOf.written()) }
+    let byObservable = writtenFor.get(records)
+    if (byObservable === undefined) writtenFor.set(records, byObservable = new Map())
+    byObservable.set(key, known)
+  }
+  sightingsOut.items(known.sightings, known.count)
+  memberOfOut.items(known.memberOf, known.count)
 }
 
 /** `"name":{"count":…,"docs":[…]}` */
@@ -204,17 +250,19 @@ function listJson (name: string, count: number, docs: string): string {
   return `"${name}":{"count":${count},"docs":[${docs}]}`
 }
 
+const NO_BUNDLE: ObserveBundleJson = Buffer.from('{}')
+
 /**
  * Per observable, its first `limit` records: one sighting each; one judgement per feed, and the
  * verdict from the first (contract §3.1); one indicator per feed of the whole answer, from that
  * feed's newest kept record; one relationship per sighting and per judgement to its feed's indicator.
- * Written as the JSON text the answer carries.
+ * Written as the JSON the answer carries.
  */
 export function observeBundle (read: ReadRecords[], limit: number, judging: Judging): ObserveBundleJson {
   const ids = transientIds()
-  const sightings = new JsonList()
-  const relationships = new JsonList()
-  const elements = new JsonList()
+  sightingsOut.start()
+  memberOfOut.start()
+  const elements: string[] = []
   const judgements: Judgement[] = []
   const verdicts: Verdict[] = []
   const newestByFeed = new Map<string, C1fAppRecord>()
@@ -222,9 +270,7 @@ export function observeBundle (read: ReadRecords[], limit: number, judging: Judg
   for (const answer of read) {
     const { observable, records } = answer
     const kept = records.slice(0, limit)
-    const text = written(answer, limit)
-    sightings.add(text.sightings, text.count)
-    relationships.add(text.memberOf, text.count)
+    writeObservable(answer, limit)
     for (const record of kept) {
       const newest = newestByFeed.get(record.feed)
       if (newest === undefined || record.reportime > newest.reportime) newestByFeed.set(record.feed, record)
@@ -232,22 +278,47 @@ export function observeBundle (read: ReadRecords[], limit: number, judging: Judg
     const judged = judgementsOf(observable, kept, judging, ids)
     for (const { judgement, feed } of judged) {
       judgements.push(judgement)
-      elements.add(relationshipJson(ids('relationship'), judgement.id, indicatorId(feed), 'element-of'))
+      elements.push(relationshipJson(ids('relationship'), judgement.id, indicatorId(feed), 'element-of'))
     }
     if (judged.length > 0) verdicts.push(verdictOf(judged[0].judgement, true))
   }
 
-  if (sightings.count === 0) return '{}'
+  const count = sightingsOut.count
+  if (count === 0) return NO_BUNDLE
   const indicators = [...newestByFeed.values()].map(indicator)
-  const lists = [listJson('sightings', sightings.count, sightings.text), listJson('indicators', indicators.length, JSON.stringify(indicators).slice(1, -1))]
+  const lists = [listJson('indicators', indicators.length, JSON.stringify(indicators).slice(1, -1))]
   // Judgements come only from sightings' records, and every judgement gives a verdict or follows one.
   if (judgements.length > 0) {
     lists.push(listJson('judgements', judgements.length, JSON.stringify(judgements).slice(1, -1)),
       listJson('verdicts', verdicts.length, JSON.stringify(verdicts).slice(1, -1)))
   }
-  const links = elements.count === 0 ? relationships.text : `${relationships.text},${elements.text}`
-  lists.push(listJson('relationships', relationships.count + elements.count, links))
-  return `{${lists.join(',')}}`
+  // every sighting has its member-of relationship, then come the element-of ones
+  const parts = [
+    Buffer.from(`{"sightings":{"count":${count},"docs":[`), sightingsOut.written(),
+    Buffer.from(`]},${lists.join(',')},"relationships":{"count":${count + elements.length},"docs":[`), memberOfOut.written(),
+    Buffer.from(`${elements.length > 0 ? `,${elements.join(',')}` : ''}]}}`)
+  ]
+  const size = parts.reduce((sum, part) => sum + part.length, 0)
+  const out = Buffer.allocUnsafe(ENVELOPE_ROOM.before + size + ENVELOPE_ROOM.after)
+  let at = ENVELOPE_ROOM.before
+  for (const part of parts) at += part.copy(out, at)
+  const bundle = out.subarray(ENVELOPE_ROOM.before, at)
+  withRoom.add(bundle)
+  return bundle
+}
+
+/**
+ * Bytes a bundle keeps free before and after it, for the envelope around it when the answer has
+ * nothing else to say (`{"data":` and `}`, lib/relay-answer.ts): the answer is then sent without
+ * copying the bundle once more.
+ */
+export const ENVELOPE_ROOM = { before: 8, after: 1 }
+const withRoom = new WeakSet<Buffer>()
+
+/** The bytes of `bundle` (an observeBundle) with ENVELOPE_ROOM's bytes around them. */
+export function envelopeRoom (bundle: Buffer): Buffer | undefined {
+  if (!withRoom.has(bundle)) return undefined
+  return Buffer.from(bundle.buffer, bundle.byteOffset - ENVELOPE_ROOM.before, ENVELOPE_ROOM.before + bundle.length + ENVELOPE_ROOM.after)
 }
 
 /** Deliberate's verdicts: the same judgements as observe's, without the judgements themselves. */
@@ -264,5 +335,5 @@ export function deliberateBundle (read: ReadRecords[], limit: number, judging: J
 /** C1fApp's answers → the observe bundle, and the warnings about unusable records. */
 export function mapObserveBundle (answers: ObservableRecords[], limit: number, judging: Judging): MappedBundle {
   const { read, warnings } = readAnswers(answers.map(({ observable, records }) => ({ observable, answer: readRecords(records) })), limit)
-  return { bundle: JSON.parse(observeBundle(read, limit, judging)) as ObserveBundle, warnings }
+  return { bundle: JSON.parse(observeBundle(read, limit, judging).toString()) as ObserveBundle, warnings }
 }

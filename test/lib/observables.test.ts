@@ -56,7 +56,7 @@ t.test('what was left out comes first among the answer\'s errors, also when ever
   const skipped = [new RelayError('invalid argument', 'w', 'warning')]
   const options = { limit: 100, now: 0, validDays: 7, maxBytes: 5000000, skipped }
   const observable = { type: 'domain' as const, value: 'a.example' }
-  t.strictSame(observeAnswer([], [], options).answer, { data: '{}', errors: [warning('w')] }, 'observe\'s bundle is JSON text')
+  t.strictSame(observeAnswer([], [], options).answer, { data: Buffer.from('{}'), errors: [warning('w')] }, 'observe\'s bundle is JSON bytes')
   t.strictSame(deliberateAnswer([observable], [readRecords([])], options), { data: {}, errors: [warning('w')] })
   const failed = [new RelayError('unknown', 'x')]
   t.strictSame(observeAnswer([observable], failed, options).answer, { errors: [warning('w'), { type: 'fatal', code: 'unknown', message: 'x' }] })

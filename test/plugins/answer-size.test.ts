@@ -2,7 +2,7 @@
 // number of newest sightings, at least one, with what goes with them, and one warning says so.
 import { Writable } from 'node:stream'
 import t from 'tap'
-import { answerJson, observeAnswer } from '../../lib/relay-answer.js'
+import { answerBytes, observeAnswer } from '../../lib/relay-answer.js'
 import { checkCut, cutWarning, MAX, OBSERVABLES, records } from '../support/answer-size.js'
 import { buildRelay, observeBody, post } from '../helper.js'
 import { readRecords } from '../../lib/c1fapp/record.js'
@@ -23,7 +23,7 @@ t.test('over ANSWER_MAX_BYTES, every observable keeps the same newest sightings,
   // one more each would not have fitted: the same lookups, mapped at kept + 1 by the pure function
   const outcomes = OBSERVABLES.map(() => readRecords(records()))
   const bigger = observeAnswer(OBSERVABLES as any, outcomes, { limit: kept + 1, now: Date.now(), validDays: 7, maxBytes: 1e9 }).answer
-  t.ok(Buffer.byteLength(answerJson({ ...bigger, errors: [cutWarning(kept + 1)] })) > MAX, 'one sighting more each is over the limit')
+  t.ok(answerBytes({ ...bigger, errors: [cutWarning(kept + 1)] }).length > MAX, 'one sighting more each is over the limit')
 
   const cut = lines.map(line => JSON.parse(line)).filter(line => line.msg === 'answer cut to ANSWER_MAX_BYTES')
   t.match(cut, [{ keptPerObservable: kept }], 'request.answerCut told the onResponse hook')

@@ -3,7 +3,7 @@
 // the verdicts of observe and deliberate. Contract §3: strings cut to the schema's bounds.
 import t from 'tap'
 import { Value } from '@sinclair/typebox/value'
-import { answerJson, deliberateAnswer, observeAnswer } from '../../../lib/relay-answer.js'
+import { answerBytes, deliberateAnswer, observeAnswer } from '../../../lib/relay-answer.js'
 import { indicatorId, mapObserveBundle } from '../../../lib/ctim/bundle.js'
 import { DeliberateBundleSchema, ObserveBundleSchema, type Judgement, type ObserveBundle } from '../../../lib/schemas/ctim.js'
 import type { Observable } from '../../../lib/observables.js'
@@ -142,7 +142,7 @@ t.test('deliberate: the verdicts observe gives, without judgement_id; errors and
     },
     errors: [{ type: 'warning', code: 'key error', message: 'Skipped 1 of 2 C1fApp records for url "http://x.example/": each record needs a reportime date (YYYY-MM-DD) and a non-empty feed_label.' }]
   })
-  const observe = JSON.parse(answerJson(observeAnswer(observables, outcomes.map(records => readRecords(records)), options).answer)) as { data: ObserveBundle, errors: unknown }
+  const observe = JSON.parse(answerBytes(observeAnswer(observables, outcomes.map(records => readRecords(records)), options).answer).toString()) as { data: ObserveBundle, errors: unknown }
   t.strictSame(observe.data.verdicts!.docs.map(({ judgement_id: id, ...verdict }) => verdict), deliberate.data!.verdicts!.docs, 'observe\'s verdicts, judgement_id aside')
   t.strictSame(observe.errors, deliberate.errors)
   t.strictSame(deliberateAnswer([domain], [readRecords([record('Alexa', '2026-11-01', 5, ['whitelist'])])], options), { data: {} }, 'no judgement, no verdict')
