@@ -228,3 +228,14 @@ t.test('indicator ids stay the name-based ids of their feeds past the most indic
   t.equal(indicatorId('Phishtank'), expected('Phishtank'), 'asked again after the memo started over')
   t.equal(indicatorId(`Feed ${INDICATOR_IDS_KEPT}`), expected(`Feed ${INDICATOR_IDS_KEPT}`))
 })
+
+t.test('an answer of more than 8 MB is written whole, and the next one as if it had never been', async t => {
+  const many = Array.from({ length: 12_000 }, (_, i) => record({ ip_address: [`192.0.2.${i % 250}`, `198.51.100.${i % 250}`] }))
+  const { bundle: large } = mapObserveBundle([{ observable: domain, records: many }], many.length, JUDGING)
+  t.equal(large.sightings?.count, many.length)
+  t.ok(Buffer.byteLength(JSON.stringify(large.sightings)) > 8 * 1024 * 1024, 'past the bytes the writers keep')
+  t.equal(large.relationships?.count, many.length + 1)
+  const { bundle: small } = mapObserveBundle([{ observable: domain, records: [record()] }], 100, JUDGING)
+  t.equal(small.sightings?.count, 1)
+  t.strictSame(small.relationships?.docs.map(doc => doc.relationship_type), ['member-of', 'element-of'])
+})
