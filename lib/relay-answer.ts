@@ -69,7 +69,8 @@ function tooManyEntities (kept: number, maxBytes: number): RelayError {
     'warning')
 }
 
-const bytes = (answer: ObserveAnswer): number => answerBytes(answer).length
+/** An observe answer's size in bytes, as answerBytes writes it, without writing it. */
+const bytes = (answer: ObserveAnswer): number => DATA.length + (answer.data as ObserveBundleJson).length + Buffer.byteLength(envelopeEnd(answer))
 
 /**
  * An upper bound of a kept record's share of the answer: its sighting, relationship and at most
@@ -132,6 +133,11 @@ export function observeAnswer (observables: Observable[], outcomes: Outcome[], o
 const DATA = Buffer.from('{"data":')
 const CLOSE = 0x7d
 
+/** What follows observe's bundle in its answer: the errors, if any, and the envelope's end. */
+function envelopeEnd ({ errors }: Answer<unknown>): string {
+  return errors === undefined ? '}' : `,"errors":${JSON.stringify(errors)}}`
+}
+
 /**
  * An answer as the JSON bytes sent: observe's bundle, JSON bytes already, goes in as it is; any
  * other answer (the error handler's envelope, which observe's serialiser also writes) through
@@ -148,8 +154,7 @@ export function answerBytes (answer: Answer<unknown>): Buffer {
     room[room.length - 1] = CLOSE
     return room
   }
-  const rest = answer.errors === undefined ? '}' : `,"errors":${JSON.stringify(answer.errors)}}`
-  return Buffer.concat([DATA, answer.data, Buffer.from(rest)])
+  return Buffer.concat([DATA, answer.data, Buffer.from(envelopeEnd(answer))])
 }
 
 /**

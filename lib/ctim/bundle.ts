@@ -312,7 +312,7 @@ export function observeBundle (read: ReadRecords[], limit: number, judging: Judg
  * nothing else to say (`{"data":` and `}`, lib/relay-answer.ts): the answer is then sent without
  * copying the bundle once more.
  */
-export const ENVELOPE_ROOM = { before: 8, after: 1 }
+const ENVELOPE_ROOM = { before: 8, after: 1 }
 const withRoom = new WeakSet<Buffer>()
 
 /** The bytes of `bundle` (an observeBundle) with ENVELOPE_ROOM's bytes around them. */
