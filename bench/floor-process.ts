@@ -4,9 +4,13 @@
 // project's own mapping (lib/relay-answer.ts's observeAnswer, which writes the answer's JSON) and
 // sends that as one Buffer. No Fastify, no got, no JWT check, no validation, no cache: what is left
 // is what any relay must do.
+// FLOOR+got (FLOOR_CLIENT=got) is the same server asking C1fApp through got instead, the relay's
+// way (clients/c1fapp.ts: its stream API, the options built once, the answer read by hand): the
+// least this work can cost with got as the C1fApp client, as the design card has it.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { PerformanceObserver } from 'node:perf_hooks'
+import got, { Options, type Request } from 'got'
 import { readRecords, type RecordsRead } from '../lib/c1fapp/record.js'
 import { answerBytes, observeAnswer } from '../lib/relay-answer.js'
 import type { Observable } from '../lib/observables.js'
@@ -29,8 +33,33 @@ function read (stream: http.IncomingMessage): Promise<string> {
   })
 }
 
+const gotOptions = new Options(upstream, {
+  method: 'POST',
+  isStream: true,
+  agent: { http: agent },
+  followRedirect: false,
+  throwHttpErrors: false,
+  retry: { limit: 0 },
+  headers: { 'content-type': 'application/json' }
+})
+const requestWith = got as unknown as (url: undefined, options: { body: string }, defaults: Options) => Request
+
+function askThroughGot (body: string): Promise<RecordsRead> {
+  return new Promise((resolve, reject) => {
+    const request = requestWith(undefined, { body }, gotOptions)
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.once('end', () => {
+      request.destroy()
+      resolve(readRecords(JSON.parse(Buffer.concat(chunks).toString()) as unknown[]))
+    })
+    request.once('error', reject)
+  })
+}
+
 function ask (value: string): Promise<RecordsRead> {
   const body = JSON.stringify({ key, format: 'json', backend: 'es', request: value })
+  if (process.env.FLOOR_CLIENT === 'got') return askThroughGot(body)
   return new Promise((resolve, reject) => {
     const request = http.request(upstream, {
       method: 'POST',

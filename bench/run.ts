@@ -186,8 +186,9 @@ class Bench {
   }
 
   /** FLOOR (bench/floor-process.ts), asking the same simulator; spoken to as a relay */
-  async startFloor (file: string): Promise<{ relay: Peer<RelayRequest>, port: number }> {
-    const { peer, ready } = await startChild<RelayRequest, RelayReady>(file, { C1FAPP_API_URL: this.simulatorUrl, FLOOR_C1FAPP_KEY: DEMO_API_KEY }, RELAY_NODE_OPTIONS)
+  async startFloor (file: string, client: 'node:http' | 'got'): Promise<{ relay: Peer<RelayRequest>, port: number }> {
+    const env = { C1FAPP_API_URL: this.simulatorUrl, FLOOR_C1FAPP_KEY: DEMO_API_KEY, FLOOR_CLIENT: client }
+    const { peer, ready } = await startChild<RelayRequest, RelayReady>(file, env, RELAY_NODE_OPTIONS)
     return { relay: peer, port: ready.port }
   }
 
@@ -397,6 +398,20 @@ function targets (rows: Map<string, Row>, split: Split, cold: Cold, w2Profile: P
   }
 }
 
+/** What FLOOR+got spends: the least a relay whose C1fApp client is got can spend for the same calls. */
+function gotBounds (rows: Map<string, Row>): { w1CpuMs: number, w2CpuMs: number, w2CpuOfFloor: number, w3SingleP99Ms: number, gotCpuMsPerW2Call: number } {
+  const row = (name: string): Row => rows.get(name) as Row
+  const floor = row('FLOOR').relayCpuMsPerCall
+  const w2CpuMs = row('FLOOR+got').relayCpuMsPerCall
+  return {
+    w1CpuMs: row('FLOOR+got·W1').relayCpuMsPerCall,
+    w2CpuMs,
+    w2CpuOfFloor: w2CpuMs / floor,
+    w3SingleP99Ms: row('FLOOR+got·W3·1').latencyMs.p99,
+    gotCpuMsPerW2Call: w2CpuMs - floor
+  }
+}
+
 async function main (): Promise<void> {
   const outdir = mkdtempSync(path.join(os.tmpdir(), 'c1fapp-bench-'))
   const peers: Array<Peer<never>> = []
@@ -414,10 +429,10 @@ async function main (): Promise<void> {
       return started
     }
     /** a FLOOR row: the same calls, answered by bench/floor-process.ts */
-    const floorRow = async (workload: string, what: string, body: string): Promise<Row> => {
-      const floor = await bench.startFloor(path.join(outdir, 'floor-process.mjs'))
+    const floorRow = async (workload: string, what: string, body: string, client: 'node:http' | 'got' = 'node:http', connections = CONNECTIONS): Promise<Row> => {
+      const floor = await bench.startFloor(path.join(outdir, 'floor-process.mjs'), client)
       peers.push(floor.relay)
-      const row = await bench.measure(workload, what, floor.relay, floor.port, OBSERVE_PATH, body)
+      const row = await bench.measure(workload, what, floor.relay, floor.port, OBSERVE_PATH, body, { connections })
       await floor.relay.stop()
       return row
     }
@@ -436,6 +451,7 @@ async function main (): Promise<void> {
     rows.push(await bench.measure('LIMIT', "W1's answer bytes from memory, same instance", relay, port, LIMIT_PATH, w1Body))
     await relay.stop()
     rows.push(await floorRow('FLOOR·W1', "W1's calls answered by FLOOR", w1Body))
+    rows.push(await floorRow('FLOOR+got·W1', "W1's calls answered by FLOOR asking through got", w1Body, 'got'))
 
     const tenBody = observeBody(ten);
     ({ relay, port } = await startRelay({ CACHE_TTL_S: '0' }))
@@ -443,6 +459,7 @@ async function main (): Promise<void> {
     const w2Profile = await bench.profileWindow(relay, port, OBSERVE_PATH, tenBody, PROFILE_SECONDS)
     await relay.stop()
     rows.push(await floorRow('FLOOR', "W2's calls answered by FLOOR: ten upstream POSTs each", tenBody))
+    rows.push(await floorRow('FLOOR+got', "W2's calls answered by FLOOR asking through got", tenBody, 'got'))
 
     await simulator.request({ op: 'script', request: '*', answer: { delayMs: W3_DELAY_MS } })
     for (const connections of [CONNECTIONS, 1]) {
@@ -452,6 +469,7 @@ async function main (): Promise<void> {
         : await bench.measure('W3', `W2, C1fApp answering after ${W3_DELAY_MS} ms`, relay, port, OBSERVE_PATH, tenBody))
       await relay.stop()
       if (connections !== 1) rows.push(await floorRow('FLOOR·W3', "W3's calls answered by FLOOR", tenBody))
+      else rows.push(await floorRow('FLOOR+got·W3·1', "W3·1's calls answered by FLOOR asking through got", tenBody, 'got', 1))
     }
     await simulator.request({ op: 'unscript' });
 
@@ -515,6 +533,11 @@ async function main (): Promise<void> {
       `${cold.totalMs.toFixed(0)} ms from the process's start to the answer (each: ${coldRuns} ms), ${cold.cpuMs.toFixed(0)} ms of CPU`)
     console.log('\nTargets:')
     for (const { target, figure, pass } of checked) console.log(`  ${pass ? 'PASS' : 'FAIL'}  ${target}: ${figure}`)
+    const withGot = gotBounds(byName)
+    console.log('\nWith got as the C1fApp client (the design card\'s), FLOOR+got is the least a relay can spend here:')
+    console.log(`  W1 ${withGot.w1CpuMs.toFixed(2)} ms a call (target 0.8); W2 ${withGot.w2CpuMs.toFixed(2)} ms (target 6), ${withGot.w2CpuOfFloor.toFixed(2)}× FLOOR's (target ${FLOOR_TARGET}×); ` +
+      `W3·1 p99 ${withGot.w3SingleP99Ms} ms (target 70)`)
+    console.log(`  got's own share of a W2 call: FLOOR+got − FLOOR = ${withGot.gotCpuMsPerW2Call.toFixed(2)} ms`)
     console.log(`\nMachine: ${machine.cpus} × ${machine.cpu}, Node.js ${machine.node}, load average ${loadBefore[0].toFixed(2)} before, ${loadAfter[0].toFixed(2)} after.`)
 
     const results = {
@@ -526,7 +549,8 @@ async function main (): Promise<void> {
       w2Profile,
       cold,
       ratios,
-      targets: checked
+      targets: checked,
+      withGot
     }
     writeFileSync(path.join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
     const chart = [...Object.entries(FLOOR_OF)].flatMap(([workload, floor]): ChartPoint[] => {
