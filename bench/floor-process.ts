@@ -42,6 +42,8 @@ const gotOptions = new Options(upstream, {
   retry: { limit: 0 },
   headers: { 'content-type': 'application/json' }
 })
+// as clients/c1fapp.ts does, and for its reason (one shape for every request's native options)
+gotOptions.cacheOptions = {}
 const requestWith = got as unknown as (url: undefined, options: { body: string }, defaults: Options) => Request
 
 function askThroughGot (body: string): Promise<RecordsRead> {
