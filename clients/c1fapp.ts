@@ -113,8 +113,12 @@ export function createC1fAppClient (
   const breaker = new CircuitBreaker(config.C1FAPP_BREAKER_FAILURES, config.C1FAPP_BREAKER_COOLDOWN_S * 1000,
     error => log.warn({ code: error.code, cooldownS: config.C1FAPP_BREAKER_COOLDOWN_S }, 'circuit breaker opened: one key\'s C1fApp requests pause'))
 
-  /** One POST: its status and body text; rejects with got's error, or TOO_LARGE. */
-  function send (body: string, signal: AbortSignal): Promise<{ status: number, body: string }> {
+  /**
+   * One POST: its status and body; rejects with got's error, or TOO_LARGE. The body stays bytes
+   * until it is read: answers that arrive together wait for their turn outside the JS heap, not as
+   * strings that young collections copy, and promote.
+   */
+  function send (body: string, signal: AbortSignal): Promise<{ status: number, body: Buffer }> {
     return new Promise((resolve, reject) => {
       const request = requestWith(undefined, { body, signal }, options)
       const chunks: Buffer[] = []
@@ -140,14 +144,14 @@ export function createC1fAppClient (
         clearTimeout(timer)
         // as got's promise API does: frees the request (and its listener on the deadline's signal) now
         request.destroy()
-        resolve({ status, body: Buffer.concat(chunks, size).toString() })
+        resolve({ status, body: Buffer.concat(chunks, size) })
       })
       request.once('error', fail)
     })
   }
 
   /** C1fApp's answer for the value: its records, read, and the body they were read from. */
-  async function ask ({ key, id, value, deadline, signal }: Query): Promise<{ read: RecordsRead, body: string }> {
+  async function ask ({ key, id, value, deadline, signal }: Query): Promise<{ read: RecordsRead, body: Buffer }> {
     const open = breaker.check(id, Date.now())
     if (open !== undefined) throw open
     if (deadline <= Date.now() || signal.aborted) throw deadlineError(config.C1FAPP_DEADLINE_MS)
@@ -177,7 +181,7 @@ export function createC1fAppClient (
     try {
       // Parsed and read in one step: the parsed answer's dozens of objects a record are garbage
       // before the call awaits anything else, and only the few a record that it keeps wait.
-      const read = readRecords(readAnswer(response.status, response.body, key), cache.keepsReads)
+      const read = readRecords(readAnswer(response.status, response.body.toString(), key), cache.keepsReads)
       breaker.success(id)
       return { read, body: response.body }
     } catch (error) {
@@ -189,7 +193,7 @@ export function createC1fAppClient (
 
   // Every request to C1fApp is counted with its outcome and duration; a lookup the breaker or the
   // deadline refuses before asking is none.
-  async function measured (query: Query): Promise<{ read: RecordsRead, body: string }> {
+  async function measured (query: Query): Promise<{ read: RecordsRead, body: Buffer }> {
     if (breaker.check(query.id, Date.now()) !== undefined || query.deadline <= Date.now()) return ask(query)
     const started = performance.now()
     const seconds = (): number => (performance.now() - started) / 1000
@@ -218,7 +222,7 @@ export function createC1fAppClient (
       const answer = await measured(query)
       asked = answer.read
       return answer.body
-    }, body => asked ?? readRecords(readAnswer(200, body, query.key), cache.keepsReads))
+    }, body => asked ?? readRecords(readAnswer(200, body.toString(), query.key), cache.keepsReads))
   }
 
   async function lookup (key: string, value: string): Promise<RecordsRead> {
