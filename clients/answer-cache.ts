@@ -19,7 +19,7 @@ export interface AnswerCache {
    * `keepsReads`, what `read` gave is kept instead of the body and is what every later fetch of
    * the entry gives: `read` must be the same function of the body in every call.
    */
-  fetch: <T>(id: string, load: () => Promise<Buffer>, read: (body: Buffer) => T) => Promise<T>
+  fetch: <T>(id: string, load: () => Promise<string>, read: (body: string) => T) => Promise<T>
   /** the in-process cache keeps what `read` gave; the shared one can only keep text */
   keepsReads: boolean
   /** closes the connection to Redis, if any */
@@ -50,12 +50,10 @@ export const REDIS_WARNING_INTERVAL_MS = 60000
 export const ENTRY_BYTES_PER_ANSWER_BYTE = 3
 
 /** An in-process entry: the answer's body until it is read, then what was read from it. */
-interface Entry { body: Buffer, read?: unknown }
-
-const READ = Buffer.alloc(0)
+interface Entry { body: string, read?: unknown }
 
 function memoryCache (config: RelayConfig, metrics: CacheMetrics): AnswerCache {
-  const lru = new LRUCache<string, Entry, () => Promise<Buffer>>({
+  const lru = new LRUCache<string, Entry, () => Promise<string>>({
     ttl: config.CACHE_TTL_S * 1000,
     maxSize: config.CACHE_MAX_MB * 1024 * 1024,
     sizeCalculation: ({ body }) => Math.max(1, body.length * ENTRY_BYTES_PER_ANSWER_BYTE),
@@ -66,14 +64,14 @@ function memoryCache (config: RelayConfig, metrics: CacheMetrics): AnswerCache {
   })
   return {
     async fetch (id, load, read) {
-      const status: LRUCache.Status<string, Entry, () => Promise<Buffer>> = {}
+      const status: LRUCache.Status<string, Entry, () => Promise<string>> = {}
       const pending = lru.fetch(id, { context: load, status })
       if (status.fetch === 'hit' || status.fetch === 'inflight') metrics.cacheHit('memory')
       else metrics.cacheMiss('memory')
       const entry = await pending as Entry
       if (entry.read === undefined) {
         entry.read = read(entry.body)
-        entry.body = READ
+        entry.body = ''
       }
       return entry.read as ReturnType<typeof read>
     },
@@ -113,11 +111,11 @@ async function redisCache (url: string, config: RelayConfig, metrics: CacheMetri
   // delays nothing more: the relay starts, and connects when Redis comes.
   await Promise.race([once(client, 'ready').catch(() => {}), sleep(config.CACHE_REDIS_TIMEOUT_MS)])
 
-  const inFlight = new Map<string, Promise<Buffer>>()
-  async function obtain (id: string, load: () => Promise<Buffer>, read: (body: Buffer) => unknown): Promise<Buffer> {
+  const inFlight = new Map<string, Promise<string>>()
+  async function obtain (id: string, load: () => Promise<string>, read: (body: string) => unknown): Promise<string> {
     const key = REDIS_KEY_PREFIX + id
     try {
-      const kept = await client.getBuffer(key)
+      const kept = await client.get(key)
       if (kept !== null) {
         try {
           read(kept)

@@ -21,8 +21,8 @@ import { RelayError } from '../lib/relay-error.js'
 import { NO_CACHE, type AnswerCache } from './answer-cache.js'
 
 export interface C1fAppClient {
-  /** C1fApp's records for the value, read, asked now (no cache: /health must see the key's real state); throws RelayError */
-  lookup: (key: string, value: string) => Promise<RecordsRead>
+  /** C1fApp's records for the value, asked now (no cache: /health must see the key's real state); throws RelayError */
+  lookup: (key: string, value: string) => Promise<unknown[]>
   /**
    * Every observable's records, read, or RelayError, in order: concurrently (at most C1FAPP_CONCURRENCY
    * at once), each distinct value once (C1fApp is asked for the value, whatever its type), from
@@ -113,12 +113,8 @@ export function createC1fAppClient (
   const breaker = new CircuitBreaker(config.C1FAPP_BREAKER_FAILURES, config.C1FAPP_BREAKER_COOLDOWN_S * 1000,
     error => log.warn({ code: error.code, cooldownS: config.C1FAPP_BREAKER_COOLDOWN_S }, 'circuit breaker opened: one key\'s C1fApp requests pause'))
 
-  /**
-   * One POST: its status and body; rejects with got's error, or TOO_LARGE. The body stays bytes
-   * until it is read: answers that arrive together wait for their turn outside the JS heap, not as
-   * strings that young collections copy, and promote.
-   */
-  function send (body: string, signal: AbortSignal): Promise<{ status: number, body: Buffer }> {
+  /** One POST: its status and body text; rejects with got's error, or TOO_LARGE. */
+  function send (body: string, signal: AbortSignal): Promise<{ status: number, body: string }> {
     return new Promise((resolve, reject) => {
       const request = requestWith(undefined, { body, signal }, options)
       const chunks: Buffer[] = []
@@ -144,14 +140,14 @@ export function createC1fAppClient (
         clearTimeout(timer)
         // as got's promise API does: frees the request (and its listener on the deadline's signal) now
         request.destroy()
-        resolve({ status, body: Buffer.concat(chunks, size) })
+        resolve({ status, body: Buffer.concat(chunks, size).toString() })
       })
       request.once('error', fail)
     })
   }
 
-  /** C1fApp's answer for the value: its records, read, and the body they were read from. */
-  async function ask ({ key, id, value, deadline, signal }: Query): Promise<{ read: RecordsRead, body: Buffer }> {
+  /** C1fApp's answer for the value: its records, and the body they were read from. */
+  async function ask ({ key, id, value, deadline, signal }: Query): Promise<{ records: unknown[], body: string }> {
     const open = breaker.check(id, Date.now())
     if (open !== undefined) throw open
     if (deadline <= Date.now() || signal.aborted) throw deadlineError(config.C1FAPP_DEADLINE_MS)
@@ -179,11 +175,9 @@ export function createC1fAppClient (
     }
     const trouble = response.status === 429 || response.status >= 500
     try {
-      // Parsed and read in one step: the parsed answer's dozens of objects a record are garbage
-      // before the call awaits anything else, and only the few a record that it keeps wait.
-      const read = readRecords(readAnswer(response.status, response.body.toString(), key), cache.keepsReads)
+      const records = readAnswer(response.status, response.body, key)
       breaker.success(id)
-      return { read, body: response.body }
+      return { records, body: response.body }
     } catch (error) {
       if (trouble) breaker.failure(id, error as RelayError, Date.now())
       else breaker.success(id)
@@ -193,13 +187,13 @@ export function createC1fAppClient (
 
   // Every request to C1fApp is counted with its outcome and duration; a lookup the breaker or the
   // deadline refuses before asking is none.
-  async function measured (query: Query): Promise<{ read: RecordsRead, body: Buffer }> {
+  async function measured (query: Query): Promise<{ records: unknown[], body: string }> {
     if (breaker.check(query.id, Date.now()) !== undefined || query.deadline <= Date.now()) return ask(query)
     const started = performance.now()
     const seconds = (): number => (performance.now() - started) / 1000
     try {
       const answer = await ask(query)
-      metrics.c1fappRequest(c1fappOutcome(answer.read.received), seconds())
+      metrics.c1fappRequest(c1fappOutcome(answer.records), seconds())
       return answer
     } catch (error) {
       metrics.c1fappRequest(c1fappOutcome(error as RelayError), seconds())
@@ -217,19 +211,19 @@ export function createC1fAppClient (
     // The call that asked C1fApp uses the records ask read; the others read the kept body, which
     // was read as an answer once already (status and shape): it can only give records, unless a
     // shared cache holds garbage, which readAnswer refuses and the cache then replaces.
-    let asked: RecordsRead | undefined
+    let asked: unknown[] | undefined
     return cache.fetch(id, async () => {
       const answer = await measured(query)
-      asked = answer.read
+      asked = answer.records
       return answer.body
-    }, body => asked ?? readRecords(readAnswer(200, body.toString(), query.key), cache.keepsReads))
+    }, body => readRecords(asked ?? readAnswer(200, body, query.key), cache.keepsReads))
   }
 
-  async function lookup (key: string, value: string): Promise<RecordsRead> {
+  async function lookup (key: string, value: string): Promise<unknown[]> {
     const deadline = Date.now() + config.C1FAPP_DEADLINE_MS
     const { signal, clear } = deadlineSignal(deadline, 1)
     try {
-      return (await measured({ key, id: keyHash(key), value, deadline, signal })).read
+      return (await measured({ key, id: keyHash(key), value, deadline, signal })).records
     } finally {
       clear()
     }
