@@ -10,7 +10,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { PerformanceObserver } from 'node:perf_hooks'
-import got, { Options, type Request } from 'got'
+import { c1fappRequestOptions, requestWith } from '../clients/c1fapp.js'
 import { readRecords, type RecordsRead } from '../lib/c1fapp/record.js'
 import { answerBytes, observeAnswer } from '../lib/relay-answer.js'
 import type { Observable } from '../lib/observables.js'
@@ -24,7 +24,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
 const stats: RelayStats = { calls: 0, errorAnswers: 0, gcMs: 0 }
 new PerformanceObserver(list => { for (const entry of list.getEntries()) stats.gcMs += entry.duration }).observe({ entryTypes: ['gc'] })
 
-function read (stream: http.IncomingMessage): Promise<string> {
+function read (stream: NodeJS.ReadableStream): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     stream.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -33,30 +33,14 @@ function read (stream: http.IncomingMessage): Promise<string> {
   })
 }
 
-const gotOptions = new Options(upstream, {
-  method: 'POST',
-  isStream: true,
-  agent: { http: agent },
-  followRedirect: false,
-  throwHttpErrors: false,
-  retry: { limit: 0 },
-  headers: { 'content-type': 'application/json' }
-})
-// as clients/c1fapp.ts does, and for its reason (one shape for every request's native options)
-gotOptions.cacheOptions = {}
-const requestWith = got as unknown as (url: undefined, options: { body: string }, defaults: Options) => Request
+const gotOptions = c1fappRequestOptions(upstream.href, { http: agent })
 
-function askThroughGot (body: string): Promise<RecordsRead> {
-  return new Promise((resolve, reject) => {
-    const request = requestWith(undefined, { body }, gotOptions)
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.once('end', () => {
-      request.destroy()
-      resolve(readRecords(JSON.parse(Buffer.concat(chunks).toString()) as unknown[]))
-    })
-    request.once('error', reject)
-  })
+async function askThroughGot (body: string): Promise<RecordsRead> {
+  const request = requestWith(undefined, { body }, gotOptions)
+  const text = await read(request)
+  // as the relay does: frees the request at once
+  request.destroy()
+  return readRecords(JSON.parse(text) as unknown[])
 }
 
 function ask (value: string): Promise<RecordsRead> {

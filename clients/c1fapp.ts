@@ -53,7 +53,34 @@ const RETRY_ERRORS = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE'
  * got(url, options, defaults): the third argument, which got's own pagination uses, starts from
  * an Options instance as it is instead of merging every option again; got's types leave it out.
  */
-const requestWith = got as unknown as (url: undefined, options: { body: string, signal: AbortSignal }, defaults: Options) => Request
+export const requestWith = got as unknown as (url: undefined, options: { body: string, signal?: AbortSignal }, defaults: Options) => Request
+
+/**
+ * Every C1fApp request's options, built and checked once: a request adds only its body (and
+ * signal). The stream API, read by hand: no per-request progress listener. Retries are the
+ * client's own (got's are off), so each waits within the call's deadline. No `timeout` option:
+ * it listens to every phase of every request (a tenth of the W2 bench's CPU went to it and the
+ * garbage it leaves).
+ */
+export function c1fappRequestOptions (url: string, agent: { http: http.Agent, https?: https.Agent }): Options {
+  const options = new Options(url, {
+    method: 'POST',
+    isStream: true,
+    agent,
+    // A followed redirect would carry the user's key to another host.
+    followRedirect: false,
+    throwHttpErrors: false,
+    retry: { limit: 0 },
+    headers: { 'user-agent': 'c1fapp-relay (Cisco Threat Response relay)', 'content-type': 'application/json' }
+  })
+  // got's cache is off, and its cacheOptions default (four keys, each undefined) is spread first
+  // into the native options of every request. On Node.js 20's V8 an object literal that starts
+  // with a spread of a non-empty object gets hidden classes of its own each time: some 40 µs and
+  // 1.9 KB left in the old generation per request, until a full collection. Assigned (not merged,
+  // as the constructor would), the empty object leaves one shape for every request: 2.6 µs.
+  options.cacheOptions = {}
+  return options
+}
 /** send's rejection for an answer past C1FAPP_MAX_ANSWER_BYTES */
 const TOO_LARGE = new Error('too large')
 /** send's rejection for a request past C1FAPP_TIMEOUT_MS: a connection error, repeated as got's own timeout would be */
@@ -87,28 +114,9 @@ export function createC1fAppClient (
     http: new http.Agent({ keepAlive: true, maxSockets: config.C1FAPP_MAX_SOCKETS }),
     https: new https.Agent({ keepAlive: true, maxSockets: config.C1FAPP_MAX_SOCKETS })
   }
-  // Every request's options, built and checked once: a request adds only its body and signal.
-  // The stream API, read by hand: no per-request progress listener, and a body past
-  // C1FAPP_MAX_ANSWER_BYTES is refused on its content-length or while it arrives, never buffered.
-  // Retries are this plugin's own (got's are off), so each waits within the call's deadline.
-  // C1FAPP_TIMEOUT_MS is one timer in send: got's `timeout` option listens to every phase of every
-  // request (a tenth of the W2 bench's CPU went to it and the garbage it leaves).
-  const options = new Options(config.C1FAPP_API_URL, {
-    method: 'POST',
-    isStream: true,
-    agent,
-    // A followed redirect would carry the user's key to another host.
-    followRedirect: false,
-    throwHttpErrors: false,
-    retry: { limit: 0 },
-    headers: { 'user-agent': 'c1fapp-relay (Cisco Threat Response relay)', 'content-type': 'application/json' }
-  })
-  // got's cache is off, and its cacheOptions default (four keys, each undefined) is spread first
-  // into the native options of every request. On Node.js 20's V8 an object literal that starts
-  // with a spread of a non-empty object gets hidden classes of its own each time: some 40 µs and
-  // 1.9 KB left in the old generation per request, until a full collection. Assigned (not merged,
-  // as the constructor would), the empty object leaves one shape for every request: 2.6 µs.
-  options.cacheOptions = {}
+  // A body past C1FAPP_MAX_ANSWER_BYTES is refused on its content-length or while it arrives (send),
+  // never buffered; C1FAPP_TIMEOUT_MS is one timer per request in send.
+  const options = c1fappRequestOptions(config.C1FAPP_API_URL, agent)
   const maxBytes = config.C1FAPP_MAX_ANSWER_BYTES
   const breaker = new CircuitBreaker(config.C1FAPP_BREAKER_FAILURES, config.C1FAPP_BREAKER_COOLDOWN_S * 1000,
     error => log.warn({ code: error.code, cooldownS: config.C1FAPP_BREAKER_COOLDOWN_S }, 'circuit breaker opened: one key\'s C1fApp requests pause'))
