@@ -1,6 +1,7 @@
 // The observe and deliberate answers in Threat Response's envelope: the data of every observable
 // that succeeded, plus the errors (identical ones once), never larger than ANSWER_MAX_BYTES
 // (contract §3.2). Pure: the call's time comes in with the options.
+import { giveBack } from './ctim/answer-buffers.js'
 import { deliberateBundle, envelopeRoom, observeBundle, readAnswers, type ObserveBundleJson, type ReadRecords } from './ctim/bundle.js'
 import type { Judging } from './ctim/judgements.js'
 import type { DeliberateBundle } from './schemas/ctim.js'
@@ -107,6 +108,7 @@ export function observeAnswer (observables: Observable[], outcomes: Outcome[], o
   // the envelope and the lists' own keys: under a kilobyte
   const bound = read.reduce((sum, answer) => sum + recordBound(answer, limit), 1000 + Buffer.byteLength(JSON.stringify(full.errors ?? [])))
   if (bound <= maxBytes || bytes(full) <= maxBytes) return { answer: full }
+  giveBack(full.data as ObserveBundleJson)
 
   // The most sightings per observable that fit, found by halving; at least one each.
   const most = Math.min(limit, Math.max(...read.map(({ records }) => records.length)))
@@ -121,9 +123,12 @@ export function observeAnswer (observables: Observable[], outcomes: Outcome[], o
   while (low <= high) {
     const middle = Math.floor((low + high) / 2)
     const candidate = cut(middle)
+    // a try not kept gives its memory back at once (lib/ctim/answer-buffers.ts)
     if (bytes(candidate) <= maxBytes) {
+      giveBack(best.data as ObserveBundleJson);
       [kept, best, low] = [middle, candidate, middle + 1]
     } else {
+      giveBack(candidate.data as ObserveBundleJson)
       high = middle - 1
     }
   }

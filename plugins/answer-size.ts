@@ -1,18 +1,26 @@
-// request.answerCut: set by observe when contract §3.2 cut its answer to ANSWER_MAX_BYTES, so a
-// hook can log and count cut answers (relay_answers_cut_total) without reading bodies.
+// What observe leaves on its request for the time after its answer is sent: request.answerCut, set
+// when contract §3.2 cut the answer to ANSWER_MAX_BYTES, so a hook can log and count cut answers
+// (relay_answers_cut_total) without reading bodies; and request.answerBundle, the bundle's memory,
+// given back to lib/ctim/answer-buffers.ts once the answer is sent.
 import fp from 'fastify-plugin'
+import { giveBack } from '../lib/ctim/answer-buffers.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** the sightings each observable kept when the answer was cut; null when it was not */
     answerCut: { keptPerObservable: number } | null
+    /** observe's bundle (lib/ctim/bundle.ts), in memory lent for this answer; null for any other */
+    answerBundle: Buffer | null
   }
 }
 
 export default fp(async function answerSize (fastify) {
   fastify.decorateRequest('answerCut', null)
-  // a callback hook: an async one would cost every call a promise
-  fastify.addHook('onResponse', function logCut (request, reply, done) {
+  fastify.decorateRequest('answerBundle', null)
+  // a callback hook: an async one would cost every call a promise. Fastify runs it once the
+  // answer's last byte is handed to the socket (or the socket failed): nothing reads the bundle then.
+  fastify.addHook('onResponse', function afterAnswer (request, reply, done) {
+    if (request.answerBundle !== null) giveBack(request.answerBundle)
     if (request.answerCut !== null) {
       request.log.info({ keptPerObservable: request.answerCut.keptPerObservable }, 'answer cut to ANSWER_MAX_BYTES')
       fastify.metrics.answerCut()

@@ -4,6 +4,7 @@ import { v5 as uuidv5 } from 'uuid'
 import { readRecords, type C1fAppRecord, type RecordsRead } from '../c1fapp/record.js'
 import type { Observable } from '../observables.js'
 import { RelayError } from '../relay-error.js'
+import { giveBack, lend } from './answer-buffers.js'
 import { judgementsOf, verdictOf, type Judging } from './judgements.js'
 import { fitText, fitUri, MAX_SHORT_DESCRIPTION, MAX_TAG, MAX_TITLE } from './limits.js'
 import { observableJson, observedRelations, relationsCutWarning } from './relations.js'
@@ -256,7 +257,8 @@ const NO_BUNDLE: ObserveBundleJson = Buffer.from('{}')
  * Per observable, its first `limit` records: one sighting each; one judgement per feed, and the
  * verdict from the first (contract §3.1); one indicator per feed of the whole answer, from that
  * feed's newest kept record; one relationship per sighting and per judgement to its feed's indicator.
- * Written as the JSON the answer carries.
+ * Written as the JSON the answer carries, into memory lent by ./answer-buffers.ts: whoever sends
+ * the answer gives it back.
  */
 export function observeBundle (read: ReadRecords[], limit: number, judging: Judging): ObserveBundleJson {
   const ids = transientIds()
@@ -299,7 +301,7 @@ export function observeBundle (read: ReadRecords[], limit: number, judging: Judg
     Buffer.from(`${elements.length > 0 ? `,${elements.join(',')}` : ''}]}}`)
   ]
   const size = parts.reduce((sum, part) => sum + part.length, 0)
-  const out = Buffer.allocUnsafe(ENVELOPE_ROOM.before + size + ENVELOPE_ROOM.after)
+  const out = lend(ENVELOPE_ROOM.before + size + ENVELOPE_ROOM.after)
   let at = ENVELOPE_ROOM.before
   for (const part of parts) at += part.copy(out, at)
   const bundle = out.subarray(ENVELOPE_ROOM.before, at)
@@ -335,5 +337,8 @@ export function deliberateBundle (read: ReadRecords[], limit: number, judging: J
 /** C1fApp's answers → the observe bundle, and the warnings about unusable records. */
 export function mapObserveBundle (answers: ObservableRecords[], limit: number, judging: Judging): MappedBundle {
   const { read, warnings } = readAnswers(answers.map(({ observable, records }) => ({ observable, answer: readRecords(records) })), limit)
-  return { bundle: JSON.parse(observeBundle(read, limit, judging).toString()) as ObserveBundle, warnings }
+  const bytes = observeBundle(read, limit, judging)
+  const bundle = JSON.parse(bytes.toString()) as ObserveBundle
+  giveBack(bytes)
+  return { bundle, warnings }
 }

@@ -31,6 +31,7 @@ const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
       maxBytes: fastify.config.ANSWER_MAX_BYTES
     })
     if (keptPerObservable !== undefined) request.answerCut = { keptPerObservable }
+    if (answer.data !== undefined) request.answerBundle = answer.data
     // the bundle is the schema's JSON text already, which the serialiser writes as it is
     return answer as never
   })
