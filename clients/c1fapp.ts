@@ -21,8 +21,8 @@ import { RelayError } from '../lib/relay-error.js'
 import { NO_CACHE, type AnswerCache } from './answer-cache.js'
 
 export interface C1fAppClient {
-  /** C1fApp's records for the value, asked now (no cache: /health must see the key's real state); throws RelayError */
-  lookup: (key: string, value: string) => Promise<unknown[]>
+  /** C1fApp's records for the value, read, asked now (no cache: /health must see the key's real state); throws RelayError */
+  lookup: (key: string, value: string) => Promise<RecordsRead>
   /**
    * Every observable's records, read, or RelayError, in order: concurrently (at most C1FAPP_CONCURRENCY
    * at once), each distinct value once (C1fApp is asked for the value, whatever its type), from
@@ -154,8 +154,8 @@ export function createC1fAppClient (
     })
   }
 
-  /** C1fApp's answer for the value: its records, and the body they were read from. */
-  async function ask ({ key, id, value, deadline, signal }: Query): Promise<{ records: unknown[], body: string }> {
+  /** C1fApp's answer for the value: its records, read, and the body they were read from. */
+  async function ask ({ key, id, value, deadline, signal }: Query): Promise<{ read: RecordsRead, body: string }> {
     const open = breaker.check(id, Date.now())
     if (open !== undefined) throw open
     if (deadline <= Date.now() || signal.aborted) throw deadlineError(config.C1FAPP_DEADLINE_MS)
@@ -183,9 +183,11 @@ export function createC1fAppClient (
     }
     const trouble = response.status === 429 || response.status >= 500
     try {
-      const records = readAnswer(response.status, response.body, key)
+      // Parsed and read in one step: the parsed answer's dozens of objects a record are garbage
+      // before the call awaits anything else, and only the few a record that it keeps wait.
+      const read = readRecords(readAnswer(response.status, response.body, key), cache.keepsReads)
       breaker.success(id)
-      return { records, body: response.body }
+      return { read, body: response.body }
     } catch (error) {
       if (trouble) breaker.failure(id, error as RelayError, Date.now())
       else breaker.success(id)
@@ -195,13 +197,13 @@ export function createC1fAppClient (
 
   // Every request to C1fApp is counted with its outcome and duration; a lookup the breaker or the
   // deadline refuses before asking is none.
-  async function measured (query: Query): Promise<{ records: unknown[], body: string }> {
+  async function measured (query: Query): Promise<{ read: RecordsRead, body: string }> {
     if (breaker.check(query.id, Date.now()) !== undefined || query.deadline <= Date.now()) return ask(query)
     const started = performance.now()
     const seconds = (): number => (performance.now() - started) / 1000
     try {
       const answer = await ask(query)
-      metrics.c1fappRequest(c1fappOutcome(answer.records), seconds())
+      metrics.c1fappRequest(c1fappOutcome(answer.read.received), seconds())
       return answer
     } catch (error) {
       metrics.c1fappRequest(c1fappOutcome(error as RelayError), seconds())
@@ -219,19 +221,19 @@ export function createC1fAppClient (
     // The call that asked C1fApp uses the records ask read; the others read the kept body, which
     // was read as an answer once already (status and shape): it can only give records, unless a
     // shared cache holds garbage, which readAnswer refuses and the cache then replaces.
-    let asked: unknown[] | undefined
+    let asked: RecordsRead | undefined
     return cache.fetch(id, async () => {
       const answer = await measured(query)
-      asked = answer.records
+      asked = answer.read
       return answer.body
-    }, body => readRecords(asked ?? readAnswer(200, body, query.key), cache.keepsReads))
+    }, body => asked ?? readRecords(readAnswer(200, body, query.key), cache.keepsReads))
   }
 
-  async function lookup (key: string, value: string): Promise<unknown[]> {
+  async function lookup (key: string, value: string): Promise<RecordsRead> {
     const deadline = Date.now() + config.C1FAPP_DEADLINE_MS
     const { signal, clear } = deadlineSignal(deadline, 1)
     try {
-      return (await measured({ key, id: keyHash(key), value, deadline, signal })).records
+      return (await measured({ key, id: keyHash(key), value, deadline, signal })).read
     } finally {
       clear()
     }

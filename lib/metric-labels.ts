@@ -25,8 +25,8 @@ export function callOutcome (statusCode: number, envelope: EnvelopeOutcome | nul
   return envelope ?? 'ok'
 }
 
-/** A C1fApp request's outcome: `records`, `nothing found`, or the error's code (contract §2). */
-export function c1fappOutcome (outcome: unknown[] | RelayError): string {
-  if (Array.isArray(outcome)) return outcome.length > 0 ? 'records' : 'nothing found'
+/** A C1fApp request's outcome, from the records it answered or its error: `records`, `nothing found`, or the error's code (contract §2). */
+export function c1fappOutcome (outcome: number | RelayError): string {
+  if (typeof outcome === 'number') return outcome > 0 ? 'records' : 'nothing found'
   return outcome.code
 }

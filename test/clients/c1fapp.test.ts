@@ -25,7 +25,7 @@ t.test('without cache or metrics: each call asks C1fApp, failures come back in p
   const client = createC1fAppClient(config, log)
   t.teardown(() => client.close())
   const [domain] = DEMO_OBSERVABLES
-  t.ok((await client.lookup(DEMO_API_KEY, domain.value)).length > 0, 'lookup: the records')
+  t.ok((await client.lookup(DEMO_API_KEY, domain.value)).records.length > 0, 'lookup: the records')
   const outcomes = await client.lookupEach('a-wrong-key', [domain], log)
   t.ok(outcomes[0] instanceof RelayError, 'a wrong key: a RelayError in place')
   t.match(lines, [[{ code: 'forbidden', observableType: 'domain' }, 'C1fApp lookup failed']])
