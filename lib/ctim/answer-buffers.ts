@@ -19,8 +19,9 @@ export function lend (size: number): Buffer {
   const at = free.findIndex(memory => memory.byteLength >= size)
   let memory: ArrayBuffer
   if (at === -1) {
-    // a power of two: an answer a little larger than the last still fits
-    memory = Buffer.allocUnsafeSlow(2 ** Math.ceil(Math.log2(size))).buffer as ArrayBuffer
+    // a power of two, so that an answer a little larger than the last still fits; past KEPT_BYTES
+    // the memory is never kept, so no more than asked
+    memory = Buffer.allocUnsafeSlow(size > KEPT_BYTES ? size : 2 ** Math.ceil(Math.log2(size))).buffer as ArrayBuffer
   } else {
     memory = free.splice(at, 1)[0]
     freeBytes -= memory.byteLength

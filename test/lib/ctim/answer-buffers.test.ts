@@ -47,3 +47,11 @@ t.test(`at most ${KEPT_BYTES} bytes wait to be lent again`, async t => {
   t.ok(keptBytes() <= KEPT_BYTES, `${keptBytes()} bytes kept`)
   t.ok(keptBytes() > KEPT_BYTES - 2 * 1024 * 1024, 'full: one more 2 MB would pass the limit, so it was let go')
 })
+
+t.test('memory past what is ever kept is lent as asked, not rounded up, and let go', async t => {
+  const kept = keptBytes()
+  const huge = lend(KEPT_BYTES + 1)
+  t.equal(huge.buffer.byteLength, KEPT_BYTES + 1)
+  giveBack(huge)
+  t.equal(keptBytes(), kept)
+})
