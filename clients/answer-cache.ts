@@ -14,12 +14,13 @@ import { redactedRedisUrl, WarningGate } from '../lib/redis-url.js'
 
 export interface AnswerCache {
   /**
-   * `read` of the body kept under `id` (a hash: never a key or a value), else of `load`'s, which
-   * is kept when `load` succeeds. A kept body that `read` refuses is garbage: loaded again. Where
+   * `read` of the body kept under `name()` (a hash: never a key or a value; only a cache that keeps
+   * entries asks for it, so no cache costs no hash), else of `load`'s, which is kept when `load`
+   * succeeds. A kept body that `read` refuses is garbage: loaded again. Where
    * `keepsReads`, what `read` gave is kept instead of the body and is what every later fetch of
    * the entry gives: `read` must be the same function of the body in every call.
    */
-  fetch: <T>(id: string, load: () => Promise<string>, read: (body: string) => T) => Promise<T>
+  fetch: <T>(name: () => string, load: () => Promise<string>, read: (body: string) => T) => Promise<T>
   /** the in-process cache keeps what `read` gave; the shared one can only keep text */
   keepsReads: boolean
   /** closes the connection to Redis, if any */
@@ -36,7 +37,7 @@ export interface CacheMetrics {
 export type CacheKind = 'memory' | 'redis'
 
 /** No cache (CACHE_TTL_S=0): every lookup loads. */
-export const NO_CACHE: AnswerCache = { fetch: async (_id, load, read) => read(await load()), keepsReads: false, close: () => {} }
+export const NO_CACHE: AnswerCache = { fetch: async (_name, load, read) => read(await load()), keepsReads: false, close: () => {} }
 
 /** Keys of the relay's entries in a shared Redis. */
 export const REDIS_KEY_PREFIX = 'c1fapp-relay:answer:'
@@ -63,7 +64,8 @@ function memoryCache (config: RelayConfig, metrics: CacheMetrics): AnswerCache {
     ignoreFetchAbort: true
   })
   return {
-    async fetch (id, load, read) {
+    async fetch (name, load, read) {
+      const id = name()
       const status: LRUCache.Status<string, Entry, () => Promise<string>> = {}
       const pending = lru.fetch(id, { context: load, status })
       if (status.fetch === 'hit' || status.fetch === 'inflight') metrics.cacheHit('memory')
@@ -134,7 +136,8 @@ async function redisCache (url: string, config: RelayConfig, metrics: CacheMetri
     return body
   }
   return {
-    async fetch (id, load, read) {
+    async fetch (name, load, read) {
+      const id = name()
       let pending = inFlight.get(id)
       if (pending !== undefined) metrics.cacheHit('redis')
       else {

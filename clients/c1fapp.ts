@@ -217,12 +217,12 @@ export function createC1fAppClient (
   // call answered from it neither parses nor maps them again; the shared cache keeps the answer's
   // text, read again by every call that uses it.
   async function cached (query: Query): Promise<RecordsRead> {
-    const id = createHash('sha256').update(query.id).update('\u0000').update(query.value).digest('base64url')
+    const name = (): string => createHash('sha256').update(query.id).update('\u0000').update(query.value).digest('base64url')
     // The call that asked C1fApp uses the records ask read; the others read the kept body, which
     // was read as an answer once already (status and shape): it can only give records, unless a
     // shared cache holds garbage, which readAnswer refuses and the cache then replaces.
     let asked: RecordsRead | undefined
-    return cache.fetch(id, async () => {
+    return cache.fetch(name, async () => {
       const answer = await measured(query)
       asked = answer.read
       return answer.body
