@@ -1,6 +1,7 @@
 // The observe and deliberate answers in Threat Response's envelope: the data of every observable
 // that succeeded, plus the errors (identical ones once), never larger than ANSWER_MAX_BYTES
-// (contract §3.2). Pure: the call's time comes in with the options.
+// (contract §3.2). No I/O: the call's time comes in with the options, and observe's answer is
+// written into memory lent by lib/ctim/answer-buffers.ts, which its sender gives back.
 import { giveBack } from './ctim/answer-buffers.js'
 import { deliberateBundle, envelopeRoom, observeBundle, readAnswers, type ObserveBundleJson, type ReadRecords } from './ctim/bundle.js'
 import type { Judging } from './ctim/judgements.js'
