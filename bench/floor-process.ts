@@ -15,6 +15,7 @@ import { readRecords, type RecordsRead } from '../lib/c1fapp/record.js'
 import { answerBytes, observeAnswer } from '../lib/relay-answer.js'
 import type { Observable } from '../lib/observables.js'
 import { serve } from './ipc.js'
+import { startProfile, type ProfileSplit } from './profile.js'
 import type { RelayReady, RelayRequest, RelayStats } from './protocol.js'
 
 const upstream = new URL(process.env.C1FAPP_API_URL as string)
@@ -22,6 +23,7 @@ const key = process.env.FLOOR_C1FAPP_KEY as string
 const limit = Number(process.env.CTR_ENTITIES_LIMIT ?? 100)
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
 const stats: RelayStats = { calls: 0, errorAnswers: 0, gcMs: 0 }
+let stopProfile: (() => Promise<ProfileSplit>) | undefined
 new PerformanceObserver(list => { for (const entry of list.getEntries()) stats.gcMs += entry.duration }).observe({ entryTypes: ['gc'] })
 
 function read (stream: NodeJS.ReadableStream): Promise<string> {
@@ -76,5 +78,9 @@ const server = http.createServer((request, response) => {
 server.keepAliveTimeout = 72_000
 server.listen(0, '127.0.0.1', () => {
   process.on('disconnect', () => { server.close(() => process.exit(0)); agent.destroy() })
-  serve<RelayRequest>({ port: (server.address() as AddressInfo).port } satisfies RelayReady, () => ({ ...stats }))
+  serve<RelayRequest>({ port: (server.address() as AddressInfo).port } satisfies RelayReady, async request => {
+    if (request.op === 'profile') stopProfile = await startProfile()
+    if (request.op === 'profiled' && stopProfile !== undefined) return stopProfile()
+    return { ...stats }
+  })
 })
