@@ -7,6 +7,8 @@
 // FLOOR+got (FLOOR_CLIENT=got) is the same server asking C1fApp through got instead, the relay's
 // way (clients/c1fapp.ts: its stream API, the options built once, the answer read by hand): the
 // least this work can cost with got as the C1fApp client, as the design card has it.
+// With FLOOR_WORK=parse it only asks and JSON.parses the answers, and answers `{}`: what the
+// collector costs any relay before it reads a record or writes an entity.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { PerformanceObserver } from 'node:perf_hooks'
@@ -21,6 +23,8 @@ import type { RelayReady, RelayRequest, RelayStats } from './protocol.js'
 const upstream = new URL(process.env.C1FAPP_API_URL as string)
 const key = process.env.FLOOR_C1FAPP_KEY as string
 const limit = Number(process.env.CTR_ENTITIES_LIMIT ?? 100)
+const parseOnly = process.env.FLOOR_WORK === 'parse'
+const NOTHING = Buffer.from('{}')
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
 const stats: RelayStats = { calls: 0, errorAnswers: 0, gcMs: 0 }
 let stopProfile: (() => Promise<ProfileSplit>) | undefined
@@ -37,12 +41,18 @@ function read (stream: NodeJS.ReadableStream): Promise<string> {
 
 const gotOptions = c1fappRequestOptions(upstream.href, { http: agent })
 
+/** C1fApp's answer, read as the relay reads it (or only parsed, FLOOR_WORK=parse) */
+function readAnswer (text: string): RecordsRead {
+  const parsed = JSON.parse(text) as unknown[]
+  return parseOnly ? { records: [], received: parsed.length, kept: false } : readRecords(parsed)
+}
+
 async function askThroughGot (body: string): Promise<RecordsRead> {
   const request = requestWith(undefined, { body }, gotOptions)
   const text = await read(request)
   // as the relay does: frees the request at once
   request.destroy()
-  return readRecords(JSON.parse(text) as unknown[])
+  return readAnswer(text)
 }
 
 function ask (value: string): Promise<RecordsRead> {
@@ -53,7 +63,7 @@ function ask (value: string): Promise<RecordsRead> {
       method: 'POST',
       agent,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-    }, response => { read(response).then(text => resolve(readRecords(JSON.parse(text) as unknown[])), reject) })
+    }, response => { read(response).then(text => resolve(readAnswer(text)), reject) })
     request.once('error', reject)
     request.end(body)
   })
@@ -66,7 +76,7 @@ const server = http.createServer((request, response) => {
       const observables = JSON.parse(text) as Observable[]
       const records = await Promise.all(observables.map(({ value }) => ask(value)))
       // the relay's own way to write and send the answer: its JSON text, encoded once
-      const answer = answerBytes(observeAnswer(observables, records, { limit, now: Date.now(), validDays: 7, maxBytes: 5000000 }).answer)
+      const answer = parseOnly ? NOTHING : answerBytes(observeAnswer(observables, records, { limit, now: Date.now(), validDays: 7, maxBytes: 5000000 }).answer)
       response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': answer.length })
       response.end(answer)
     })
