@@ -7,7 +7,8 @@ import { RelayError } from '../relay-error.js'
 import { giveBack, lend } from './answer-buffers.js'
 import { judgementsOf, verdictOf, type Judging } from './judgements.js'
 import { fitText, fitUri, MAX_SHORT_DESCRIPTION, MAX_TAG, MAX_TITLE } from './limits.js'
-import { observableJson, observedRelations, relationsCutWarning } from './relations.js'
+import { JsonBytes } from './json-bytes.js'
+import { observableJson, relationsCutWarning, writeObservedRelations } from './relations.js'
 import { CTIM_SCHEMA_VERSION } from './vocabulary.js'
 import type { DeliberateBundle, Indicator, Judgement, ObserveBundle, Relationship, Verdict } from '../schemas/ctim.js'
 
@@ -46,19 +47,45 @@ function transientIds (): (kind: string) => string {
   }
 }
 
+// A sighting's fixed text, encoded once, around what each record gives (writeSighting).
+const SIGHTING_ID = Buffer.from('{"id":"')
+const SIGHTING_CONFIDENCE = Buffer.from(`","type":"sighting","schema_version":"${CTIM_SCHEMA_VERSION}","source":"C1fApp","confidence":"`)
+const SIGHTING_OBSERVABLES = Buffer.from('","count":1,"description":"Seen on C1fApp feed","observables":[')
+const SIGHTING_START_TIME = Buffer.from('],"observed_time":{"start_time":"')
+const SIGHTING_END_TIME = Buffer.from('T00:00:00.000Z","end_time":"')
+const SIGHTING_RELATIONS = Buffer.from('T00:00:00.000Z"},"relations":[')
+const SIGHTING_SOURCE_URI = Buffer.from('],"source_uri":')
+const CLOSE_LIST = 0x5d
+const CLOSE = 0x7d
+
 /**
- * A sighting as JSON text, written at once instead of built as objects and serialised: sightings
- * are most of an answer. The text is what JSON.stringify writes of the schema's Sighting: its
- * properties in the schema's order, every string from C1fApp through JSON.stringify; the date,
- * confidence and id need no escaping.
+ * A sighting, written at once as the JSON that JSON.stringify writes of the schema's Sighting: its
+ * properties in the schema's order, every string from C1fApp escaped as JSON.stringify escapes it;
+ * the id, the date and the confidence need no escaping. `self` is the observable as
+ * `observableJson` writes it, encoded.
  */
-function sightingJson (id: string, observable: Observable, self: string, record: C1fAppRecord): string {
-  const time = `${record.reportime}T00:00:00.000Z`
+function writeSighting (out: JsonBytes, id: string, observable: Observable, self: Buffer, record: C1fAppRecord): void {
+  out.next()
+  out.raw(SIGHTING_ID)
+  out.ascii(id)
+  out.raw(SIGHTING_CONFIDENCE)
+  out.ascii(record.confidence)
+  out.raw(SIGHTING_OBSERVABLES)
+  out.raw(self)
+  out.raw(SIGHTING_START_TIME)
+  out.ascii(record.reportime)
+  out.raw(SIGHTING_END_TIME)
+  out.ascii(record.reportime)
+  out.raw(SIGHTING_RELATIONS)
+  writeObservedRelations(out, observable, self, record)
   const sourceUri = fitUri(record.sourceUri)
-  return `{"id":"${id}","type":"sighting","schema_version":"${CTIM_SCHEMA_VERSION}","source":"C1fApp",` +
-    `"confidence":"${record.confidence}","count":1,"description":"Seen on C1fApp feed","observables":[${self}],` +
-    `"observed_time":{"start_time":"${time}","end_time":"${time}"},"relations":[${observedRelations(observable, self, record)}]` +
-    `${sourceUri === undefined ? '' : `,"source_uri":${JSON.stringify(sourceUri)}`}}`
+  if (sourceUri === undefined) {
+    out.byte(CLOSE_LIST)
+  } else {
+    out.raw(SIGHTING_SOURCE_URI)
+    out.quoted(sourceUri)
+  }
+  out.byte(CLOSE)
 }
 
 export function indicator (record: C1fAppRecord): Indicator {
@@ -76,10 +103,24 @@ export function indicator (record: C1fAppRecord): Indicator {
   }
 }
 
-/** A relationship as JSON text (sightingJson's way): one per sighting and per judgement. */
-function relationshipJson (id: string, sourceRef: string, indicatorRef: string, relationshipType: Relationship['relationship_type']): string {
-  return `{"id":"${id}","type":"relationship","schema_version":"${CTIM_SCHEMA_VERSION}","relationship_type":"${relationshipType}",` +
-    `"source_ref":"${sourceRef}","target_ref":"${indicatorRef}"}`
+const RELATIONSHIP_ID = Buffer.from('{"id":"')
+const RELATIONSHIP_TYPE = Buffer.from(`","type":"relationship","schema_version":"${CTIM_SCHEMA_VERSION}","relationship_type":"`)
+const RELATIONSHIP_SOURCE = Buffer.from('","source_ref":"')
+const RELATIONSHIP_TARGET = Buffer.from('","target_ref":"')
+const RELATIONSHIP_END = Buffer.from('"}')
+
+/** A relationship (writeSighting's way): one per sighting and per judgement, between transient or indicator ids. */
+function writeRelationship (out: JsonBytes, id: string, sourceRef: string, indicatorRef: string, relationshipType: Relationship['relationship_type']): void {
+  out.next()
+  out.raw(RELATIONSHIP_ID)
+  out.ascii(id)
+  out.raw(RELATIONSHIP_TYPE)
+  out.ascii(relationshipType)
+  out.raw(RELATIONSHIP_SOURCE)
+  out.ascii(sourceRef)
+  out.raw(RELATIONSHIP_TARGET)
+  out.ascii(indicatorRef)
+  out.raw(RELATIONSHIP_END)
 }
 
 export interface ObservableRecords {
@@ -141,59 +182,6 @@ export function readAnswers (answers: ObservableRecordsRead[], limit: number): R
 /** An observe bundle (lib/schemas/ctim.ts's ObserveBundle) as JSON, UTF-8 encoded: the answer's `data`. */
 export type ObserveBundleJson = Buffer
 
-const COMMA = 0x2c
-const JSON_BYTES_START = 64 * 1024
-const JSON_BYTES_KEPT = 8 * 1024 * 1024
-
-/**
- * A JSON list's items written straight into bytes, one after the other. Sightings and their
- * relationships are most of an answer: held as a string built piece by piece, the answer so far
- * stayed alive, a tree of thousands of pieces, across the young collections that its own writing
- * set off, and was copied whole into a flat string and again into the Buffer sent. Written here,
- * each item's text is garbage as soon as its bytes are in.
- */
-class JsonBytes {
-  bytes = Buffer.allocUnsafe(JSON_BYTES_START)
-  length = 0
-  count = 0
-
-  /** one more item: its JSON text */
-  item (text: string): void {
-    // a UTF-16 code unit is at most three bytes of UTF-8 (a pair of them, four)
-    this.room(text.length * 3 + 1)
-    if (this.count++ > 0) this.bytes[this.length++] = COMMA
-    this.length += this.bytes.write(text, this.length)
-  }
-
-  /** `count` more items, written before as `bytes` */
-  items (bytes: Buffer, count: number): void {
-    if (count === 0) return
-    this.room(bytes.length + 1)
-    if (this.count > 0) this.bytes[this.length++] = COMMA
-    this.length += bytes.copy(this.bytes, this.length)
-    this.count += count
-  }
-
-  /** what was written: a view, valid until the next `start` */
-  written (): Buffer {
-    return this.bytes.subarray(0, this.length)
-  }
-
-  /** empty again; a writer one large answer grew past JSON_BYTES_KEPT lets that memory go */
-  start (): void {
-    if (this.bytes.length > JSON_BYTES_KEPT) this.bytes = Buffer.allocUnsafe(JSON_BYTES_START)
-    this.length = 0
-    this.count = 0
-  }
-
-  private room (more: number): void {
-    if (this.length + more <= this.bytes.length) return
-    const grown = Buffer.allocUnsafe(Math.max(2 * this.bytes.length, this.length + more))
-    this.bytes.copy(grown, 0, 0, this.length)
-    this.bytes = grown
-  }
-}
-
 // Writing an answer is synchronous from start to end, so one set of writers serves every call.
 const sightingsOut = new JsonBytes()
 const memberOfOut = new JsonBytes()
@@ -218,12 +206,12 @@ const writtenFor = new WeakMap<C1fAppRecord[], Map<string, Written>>()
 /** An observable's sightings and member-of relationships, from its first `limit` records. */
 function writeSightings (observable: Observable, records: C1fAppRecord[], limit: number, sightings: JsonBytes, memberOf: JsonBytes): void {
   const ids = transientIds()
-  const self = observableJson(observable.type, observable.value)
+  const self = Buffer.from(observableJson(observable.type, observable.value))
   for (let i = 0; i < Math.min(limit, records.length); i++) {
     const record = records[i]
     const id = ids('sighting')
-    sightings.item(sightingJson(id, observable, self, record))
-    memberOf.item(relationshipJson(ids('relationship'), id, indicatorId(record.feed), 'member-of'))
+    writeSighting(sightings, id, observable, self, record)
+    writeRelationship(memberOf, ids('relationship'), id, indicatorId(record.feed), 'member-of')
   }
 }
 
@@ -264,8 +252,9 @@ export function observeBundle (read: ReadRecords[], limit: number, judging: Judg
   const ids = transientIds()
   sightingsOut.start()
   memberOfOut.start()
-  const elements: string[] = []
   const judgements: Judgement[] = []
+  /** the feed of each judgement, for its element-of relationship */
+  const judgedFeeds: string[] = []
   const verdicts: Verdict[] = []
   const newestByFeed = new Map<string, C1fAppRecord>()
 
@@ -280,13 +269,17 @@ export function observeBundle (read: ReadRecords[], limit: number, judging: Judg
     const judged = judgementsOf(observable, kept, judging, ids)
     for (const { judgement, feed } of judged) {
       judgements.push(judgement)
-      elements.push(relationshipJson(ids('relationship'), judgement.id, indicatorId(feed), 'element-of'))
+      judgedFeeds.push(feed)
     }
     if (judged.length > 0) verdicts.push(verdictOf(judged[0].judgement, true))
   }
 
   const count = sightingsOut.count
   if (count === 0) return NO_BUNDLE
+  // every sighting has its member-of relationship, then come the element-of ones
+  for (const [i, judgement] of judgements.entries()) {
+    writeRelationship(memberOfOut, ids('relationship'), judgement.id, indicatorId(judgedFeeds[i]), 'element-of')
+  }
   const indicators = [...newestByFeed.values()].map(indicator)
   const lists = [listJson('indicators', indicators.length, JSON.stringify(indicators).slice(1, -1))]
   // Judgements come only from sightings' records, and every judgement gives a verdict or follows one.
@@ -294,11 +287,10 @@ export function observeBundle (read: ReadRecords[], limit: number, judging: Judg
     lists.push(listJson('judgements', judgements.length, JSON.stringify(judgements).slice(1, -1)),
       listJson('verdicts', verdicts.length, JSON.stringify(verdicts).slice(1, -1)))
   }
-  // every sighting has its member-of relationship, then come the element-of ones
   const parts = [
     Buffer.from(`{"sightings":{"count":${count},"docs":[`), sightingsOut.written(),
-    Buffer.from(`]},${lists.join(',')},"relationships":{"count":${count + elements.length},"docs":[`), memberOfOut.written(),
-    Buffer.from(`${elements.length > 0 ? `,${elements.join(',')}` : ''}]}}`)
+    Buffer.from(`]},${lists.join(',')},"relationships":{"count":${memberOfOut.count},"docs":[`), memberOfOut.written(),
+    Buffer.from(']}}')
   ]
   const size = parts.reduce((sum, part) => sum + part.length, 0)
   const out = lend(ENVELOPE_ROOM.before + size + ENVELOPE_ROOM.after)

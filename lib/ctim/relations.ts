@@ -5,6 +5,7 @@ import type { C1fAppRecord } from '../c1fapp/record.js'
 import { domainKey, isHttpUrl, MAX_RECORD_DOMAINS, MAX_RECORD_IPS } from '../c1fapp/record.js'
 import type { Observable } from '../observables.js'
 import { RelayError } from '../relay-error.js'
+import type { JsonBytes } from './json-bytes.js'
 
 /** Written with a Latin C: the original's first letter was a Cyrillic С by mistake. */
 export const RELATION_ORIGIN = 'C1fApp Enrichment Module'
@@ -44,40 +45,61 @@ export function observableJson (type: string, value: string): string {
   return `{"type":"${type}","value":${JSON.stringify(value)}}`
 }
 
-function relation (source: string, name: string, related: string): string {
-  return `{"origin":"${RELATION_ORIGIN}","relation":"${name}","source":${source},"related":${related}}`
+/** The start of each relation, by its name: every byte up to its source. */
+const RELATION_STARTS = Object.fromEntries(['Contains', 'Resolved_To', 'Hosted_By'].map(name =>
+  [name, Buffer.from(`{"origin":"${RELATION_ORIGIN}","relation":"${name}","source":`)]))
+const RELATED = Buffer.from(',"related":')
+const OBSERVABLE_STARTS = Object.fromEntries(['domain', 'ip', 'url'].map(type => [type, Buffer.from(`{"type":"${type}","value":`)]))
+const CLOSE = 0x7d
+const COMMA = 0x2c
+
+/** An observable of a record as `observableJson` writes it. */
+function writeObservable (out: JsonBytes, type: string, value: string): void {
+  out.raw(OBSERVABLE_STARTS[type])
+  out.quoted(value)
+  out.byte(CLOSE)
 }
 
 /**
- * The sighting's observed relations as JSON text (the list's items, joined by commas), written
- * as the answer's bytes at once: a sighting's relations are most of its objects. `self` is
- * `observableJson` of the observable.
+ * The sighting's observed relations, written into `out` as JSON list items (joined by commas, without
+ * the brackets): a sighting's relations are most of its bytes. `self` is the observable as
+ * `observableJson` writes it, encoded; the record's observables are `related` (`source` when
+ * `selfIsRelated`).
  */
-export function observedRelations (observable: Observable, self: string, record: C1fAppRecord): string {
-  let relations = ''
-  const add = (text: string): void => { relations = relations === '' ? text : `${relations},${text}` }
+export function writeObservedRelations (out: JsonBytes, observable: Observable, self: Buffer, record: C1fAppRecord): void {
+  let first = true
+  const relation = (name: string, type: string, value: string, selfIsRelated: boolean): void => {
+    if (!first) out.byte(COMMA)
+    first = false
+    out.raw(RELATION_STARTS[name])
+    if (selfIsRelated) writeObservable(out, type, value)
+    else out.raw(self)
+    out.raw(RELATED)
+    if (selfIsRelated) out.raw(self)
+    else writeObservable(out, type, value)
+    out.byte(CLOSE)
+  }
   const key = observableKey(observable)
   switch (observable.type) {
     case 'domain':
       if (record.domains.length > 0 && domainKey(record.domains[0]) === key && isHttpUrl(record.address)) {
-        add(relation(observableJson('url', record.address), 'Contains', self))
+        relation('Contains', 'url', record.address, true)
       }
-      for (const ip of record.ips) add(relation(self, 'Resolved_To', observableJson('ip', ip)))
+      for (const ip of record.ips) relation('Resolved_To', 'ip', ip, false)
       break
     case 'ip':
       for (const domain of record.domains) {
-        if (domainKey(domain) !== key) add(relation(observableJson('domain', domain), 'Resolved_To', self))
+        if (domainKey(domain) !== key) relation('Resolved_To', 'domain', domain, true)
       }
       break
     case 'url':
       if (!isHttpUrl(record.address)) break
-      for (const ip of record.ips) add(relation(self, 'Hosted_By', observableJson('ip', ip)))
+      for (const ip of record.ips) relation('Hosted_By', 'ip', ip, false)
       if (key === undefined) break
       for (const domain of record.domains) {
-        if (isHostOrParent(domain, key)) add(relation(self, 'Contains', observableJson('domain', domain)))
+        if (isHostOrParent(domain, key)) relation('Contains', 'domain', domain, false)
       }
   }
-  return relations
 }
 
 function counted (count: number, noun: string): string {
