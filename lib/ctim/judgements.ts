@@ -42,8 +42,15 @@ export function recordOutcome (record: C1fAppRecord): Outcome | undefined {
     .reduce((worst, next) => next.disposition < worst.disposition ? next : worst)
 }
 
+/** The last valid time written: every observable of a call (and every call of that millisecond) shares it. */
+let last: { now: number, validDays: number, time: ValidTime } | undefined
+
 export function validTime ({ now, validDays }: Judging): ValidTime {
-  return { start_time: new Date(now).toISOString(), end_time: new Date(now + validDays * DAY_MS).toISOString() }
+  if (last === undefined || last.now !== now || last.validDays !== validDays) {
+    const time = Object.freeze({ start_time: new Date(now).toISOString(), end_time: new Date(now + validDays * DAY_MS).toISOString() })
+    last = { now, validDays, time }
+  }
+  return last.time
 }
 
 function reason (record: C1fAppRecord): string {
