@@ -3,7 +3,6 @@
 // Upstream calls are the user's daily quota: each value once per call, answers cached per key,
 // retries only where they are safe (connection errors, 5xx) and within one deadline per call.
 import { createHash } from 'node:crypto'
-import { setMaxListeners } from 'node:events'
 import http from 'node:http'
 import https from 'node:https'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -19,6 +18,7 @@ import type { Observable } from '../lib/observables.js'
 import type { Outcome } from '../lib/relay-answer.js'
 import { RelayError } from '../lib/relay-error.js'
 import { NO_CACHE, type AnswerCache } from './answer-cache.js'
+import { Deadline } from './deadline.js'
 
 export interface C1fAppClient {
   /** C1fApp's records for the value, read, asked now (no cache: /health must see the key's real state); throws RelayError */
@@ -53,11 +53,11 @@ const RETRY_ERRORS = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE'
  * got(url, options, defaults): the third argument, which got's own pagination uses, starts from
  * an Options instance as it is instead of merging every option again; got's types leave it out.
  */
-export const requestWith = got as unknown as (url: undefined, options: { body: string, signal?: AbortSignal }, defaults: Options) => Request
+export const requestWith = got as unknown as (url: undefined, options: { body: string }, defaults: Options) => Request
 
 /**
- * Every C1fApp request's options, built and checked once: a request adds only its body (and
- * signal). The stream API, read by hand: no per-request progress listener. Retries are the
+ * Every C1fApp request's options, built and checked once: a request adds only its body. The
+ * call's deadline is the client's own (clients/deadline.ts), not a signal got listens to. The stream API, read by hand: no per-request progress listener. Retries are the
  * client's own (got's are off), so each waits within the call's deadline. No `timeout` option:
  * it listens to every phase of every request (a tenth of the W2 bench's CPU went to it and the
  * garbage it leaves).
@@ -83,6 +83,8 @@ export function c1fappRequestOptions (url: string, agent: { http: http.Agent, ht
 }
 /** send's rejection for an answer past C1FAPP_MAX_ANSWER_BYTES */
 const TOO_LARGE = new Error('too large')
+/** send's rejection for a request still in flight when the call's deadline passes */
+const DEADLINE_PASSED = new Error('deadline passed')
 /** send's rejection for a request past C1FAPP_TIMEOUT_MS: a connection error, repeated as got's own timeout would be */
 const TIMED_OUT = Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })
 
@@ -91,17 +93,8 @@ function keyHash (key: string): string {
   return createHash('sha256').update(key).digest('base64url')
 }
 
-/** One value asked for one call: `id` is the key's hash; `signal` aborts when the call's deadline passes. */
-interface Query { key: string, id: string, value: string, deadline: number, signal: AbortSignal }
-
-/** The call's deadline as one signal for all its requests (a timer per request would cost every request one). */
-function deadlineSignal (deadline: number, requests: number): { signal: AbortSignal, clear: () => void } {
-  const controller = new AbortController()
-  // each request in flight listens to it: C1FAPP_CONCURRENCY may pass Node's default of 10
-  setMaxListeners(requests + 1, controller.signal)
-  const timer = setTimeout(() => controller.abort(), deadline - Date.now())
-  return { signal: controller.signal, clear: () => clearTimeout(timer) }
-}
+/** One value asked for one call: `id` is the key's hash. */
+interface Query { key: string, id: string, value: string, deadline: Deadline }
 
 /** The client of `config`; it logs breaker openings to `log`, reads and keeps answers in `cache`, counts into `metrics`. */
 export function createC1fAppClient (
@@ -122,19 +115,21 @@ export function createC1fAppClient (
     error => log.warn({ code: error.code, cooldownS: config.C1FAPP_BREAKER_COOLDOWN_S }, 'circuit breaker opened: one key\'s C1fApp requests pause'))
 
   /** One POST: its status and body text; rejects with got's error, or TOO_LARGE. */
-  function send (body: string, signal: AbortSignal): Promise<{ status: number, body: string }> {
+  function send (body: string, deadline: Deadline): Promise<{ status: number, body: string }> {
     return new Promise((resolve, reject) => {
-      const request = requestWith(undefined, { body, signal }, options)
+      const request = requestWith(undefined, { body }, options)
       const chunks: Buffer[] = []
       let size = 0
       let status = 0
       const fail = (error: Error): void => {
         clearTimeout(timer)
+        settled()
         request.destroy()
         reject(error)
       }
       const refuse = (): void => fail(TOO_LARGE)
       const timer = setTimeout(fail, config.C1FAPP_TIMEOUT_MS, TIMED_OUT)
+      const settled = deadline.watch(() => fail(DEADLINE_PASSED))
       request.once('response', (response: { statusCode: number, headers: Record<string, string | undefined> }) => {
         status = response.statusCode
         if (Number(response.headers['content-length']) > maxBytes) refuse()
@@ -146,7 +141,8 @@ export function createC1fAppClient (
       })
       request.once('end', () => {
         clearTimeout(timer)
-        // as got's promise API does: frees the request (and its listener on the deadline's signal) now
+        settled()
+        // as got's promise API does: frees the request now
         request.destroy()
         resolve({ status, body: Buffer.concat(chunks, size).toString() })
       })
@@ -155,24 +151,24 @@ export function createC1fAppClient (
   }
 
   /** C1fApp's answer for the value: its records, read, and the body they were read from. */
-  async function ask ({ key, id, value, deadline, signal }: Query): Promise<{ read: RecordsRead, body: string }> {
+  async function ask ({ key, id, value, deadline }: Query): Promise<{ read: RecordsRead, body: string }> {
     const open = breaker.check(id, Date.now())
     if (open !== undefined) throw open
-    if (deadline <= Date.now() || signal.aborted) throw deadlineError(config.C1FAPP_DEADLINE_MS)
+    if (deadline.passed || deadline.at <= Date.now()) throw deadlineError(config.C1FAPP_DEADLINE_MS)
     const body = JSON.stringify({ key, format: 'json', backend: 'es', request: value })
     let response
     for (let attempt = 1; ; attempt++) {
       // A C1fApp query only reads, so a POST is safe to repeat; 4xx and 429 are never repeated
       // (429 would spend more of the quota). Full jitter, and never a wait that would end past the deadline.
       const delay = RETRY_BASE_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)
-      const retry = attempt <= config.C1FAPP_RETRIES && Date.now() + delay < deadline
+      const retry = attempt <= config.C1FAPP_RETRIES && Date.now() + delay < deadline.at
       try {
-        response = await send(body, signal)
+        response = await send(body, deadline)
         if (!retry || !RETRY_STATUSES.has(response.status)) break
       } catch (error) {
         if (error === TOO_LARGE) throw answerTooLarge(maxBytes)
-        if (signal.aborted || !retry || !RETRY_ERRORS.has(String((error as { code?: string }).code))) {
-          const failure = signal.aborted
+        if (deadline.passed || !retry || !RETRY_ERRORS.has(String((error as { code?: string }).code))) {
+          const failure = deadline.passed
             ? deadlineError(config.C1FAPP_DEADLINE_MS)
             : transportError(error as { code?: string, message: string }, config.C1FAPP_TIMEOUT_MS)
           breaker.failure(id, failure, Date.now())
@@ -198,7 +194,7 @@ export function createC1fAppClient (
   // Every request to C1fApp is counted with its outcome and duration; a lookup the breaker or the
   // deadline refuses before asking is none.
   async function measured (query: Query): Promise<{ read: RecordsRead, body: string }> {
-    if (breaker.check(query.id, Date.now()) !== undefined || query.deadline <= Date.now()) return ask(query)
+    if (breaker.check(query.id, Date.now()) !== undefined || query.deadline.at <= Date.now()) return ask(query)
     const started = performance.now()
     const seconds = (): number => (performance.now() - started) / 1000
     try {
@@ -230,18 +226,16 @@ export function createC1fAppClient (
   }
 
   async function lookup (key: string, value: string): Promise<RecordsRead> {
-    const deadline = Date.now() + config.C1FAPP_DEADLINE_MS
-    const { signal, clear } = deadlineSignal(deadline, 1)
+    const deadline = new Deadline(Date.now() + config.C1FAPP_DEADLINE_MS)
     try {
-      return (await measured({ key, id: keyHash(key), value, deadline, signal })).read
+      return (await measured({ key, id: keyHash(key), value, deadline })).read
     } finally {
-      clear()
+      deadline.clear()
     }
   }
 
   async function lookupEach (key: string, observables: Observable[], log: FastifyBaseLogger): Promise<Outcome[]> {
-    const deadline = Date.now() + config.C1FAPP_DEADLINE_MS
-    const { signal, clear } = deadlineSignal(deadline, config.C1FAPP_CONCURRENCY)
+    const deadline = new Deadline(Date.now() + config.C1FAPP_DEADLINE_MS)
     const id = keyHash(key)
     const limit = pLimit(config.C1FAPP_CONCURRENCY)
     const pending = new Map<string, Promise<Outcome>>()
@@ -251,7 +245,7 @@ export function createC1fAppClient (
       // answer, not to the error handler, so it is logged here for the module owner, with the
       // call's reqId (the request's logger) and the observable's type, never its value (C1fApp's
       // text may echo it) or the key (readAnswer has blanked it).
-      pending.set(value, limit(() => cached({ key, id, value, deadline, signal })).catch((error: RelayError) => {
+      pending.set(value, limit(() => cached({ key, id, value, deadline })).catch((error: RelayError) => {
         log.warn({ code: error.code, reason: error.message.replaceAll(value, '<value>'), observableType: type }, 'C1fApp lookup failed')
         return error
       }))
@@ -259,7 +253,7 @@ export function createC1fAppClient (
     try {
       return await Promise.all(observables.map(({ value }) => pending.get(value) as Promise<Outcome>))
     } finally {
-      clear()
+      deadline.clear()
     }
   }
 
