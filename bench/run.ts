@@ -442,7 +442,6 @@ async function main (): Promise<void> {
       peers.push(started.relay)
       return started
     }
-    /** a FLOOR row: the same calls, answered by bench/floor-process.ts */
     const floorProfiles = new Map<string, { profile: ProfileSplit, calls: number }>()
     /** a FLOOR row: the same calls, answered by bench/floor-process.ts; `profiled`, then a further window under V8's profiler, as W2's */
     const floorRow = async (workload: string, what: string, body: string, client: 'node:http' | 'got' = 'node:http', connections = CONNECTIONS, profiled = false): Promise<Row> => {

@@ -56,11 +56,11 @@ const RETRY_ERRORS = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE'
 export const requestWith = got as unknown as (url: undefined, options: { body: string }, defaults: Options) => Request
 
 /**
- * Every C1fApp request's options, built and checked once: a request adds only its body. The
- * call's deadline is the client's own (clients/deadline.ts), not a signal got listens to. The stream API, read by hand: no per-request progress listener. Retries are the
- * client's own (got's are off), so each waits within the call's deadline. No `timeout` option:
- * it listens to every phase of every request (a tenth of the W2 bench's CPU went to it and the
- * garbage it leaves).
+ * Every C1fApp request's options, built and checked once: a request adds only its body (the
+ * call's deadline is the client's own, clients/deadline.ts). The stream API, read by hand: no
+ * per-request progress listener. Retries are the client's own (got's are off), so each waits
+ * within the call's deadline. No `timeout` option: it listens to every phase of every request (a
+ * tenth of the W2 bench's CPU went to it and the garbage it leaves).
  */
 export function c1fappRequestOptions (url: string, agent: { http: http.Agent, https?: https.Agent }): Options {
   const options = new Options(url, {
@@ -114,7 +114,7 @@ export function createC1fAppClient (
   const breaker = new CircuitBreaker(config.C1FAPP_BREAKER_FAILURES, config.C1FAPP_BREAKER_COOLDOWN_S * 1000,
     error => log.warn({ code: error.code, cooldownS: config.C1FAPP_BREAKER_COOLDOWN_S }, 'circuit breaker opened: one key\'s C1fApp requests pause'))
 
-  /** One POST: its status and body text; rejects with got's error, or TOO_LARGE. */
+  /** One POST: its status and body text; rejects with got's error, TOO_LARGE, TIMED_OUT or DEADLINE_PASSED. */
   function send (body: string, deadline: Deadline): Promise<{ status: number, body: string }> {
     return new Promise((resolve, reject) => {
       const request = requestWith(undefined, { body }, options)
