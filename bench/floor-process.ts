@@ -41,7 +41,7 @@ function read (stream: NodeJS.ReadableStream): Promise<string> {
 
 const gotOptions = c1fappRequestOptions(upstream.href, { http: agent })
 
-/** C1fApp's answer, read as the relay reads it (or only parsed, FLOOR_WORK=parse) */
+/** C1fApp's answer, read as the relay reads it (or only parsed, FLOOR_WORK=parse); named as the relay's, which bench/profile.ts counts as reading */
 function readAnswer (text: string): RecordsRead {
   const parsed = JSON.parse(text) as unknown[]
   return parseOnly ? { records: [], received: parsed.length, kept: false } : readRecords(parsed)

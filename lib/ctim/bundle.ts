@@ -8,7 +8,7 @@ import { giveBack, lend } from './answer-buffers.js'
 import { judgementsOf, verdictOf, type Judging } from './judgements.js'
 import { fitText, fitUri, MAX_SHORT_DESCRIPTION, MAX_TAG, MAX_TITLE } from './limits.js'
 import { JsonBytes } from './json-bytes.js'
-import { observableJson, relationsCutWarning, writeObservedRelations } from './relations.js'
+import { observableBytes, relationsCutWarning, writeObservedRelations } from './relations.js'
 import { CTIM_SCHEMA_VERSION } from './vocabulary.js'
 import type { DeliberateBundle, Indicator, Judgement, ObserveBundle, Relationship, Verdict } from '../schemas/ctim.js'
 
@@ -61,8 +61,7 @@ const CLOSE = 0x7d
 /**
  * A sighting, written at once as the JSON that JSON.stringify writes of the schema's Sighting: its
  * properties in the schema's order, every string from C1fApp escaped as JSON.stringify escapes it;
- * the id, the date and the confidence need no escaping. `self` is the observable as
- * `observableJson` writes it, encoded.
+ * the id, the date and the confidence need no escaping. `self` is the observable's `observableBytes`.
  */
 function writeSighting (out: JsonBytes, id: string, observable: Observable, self: Buffer, record: C1fAppRecord): void {
   out.next()
@@ -206,7 +205,7 @@ const writtenFor = new WeakMap<C1fAppRecord[], Map<string, Written>>()
 /** An observable's sightings and member-of relationships, from its first `limit` records. */
 function writeSightings (observable: Observable, records: C1fAppRecord[], limit: number, sightings: JsonBytes, memberOf: JsonBytes): void {
   const ids = transientIds()
-  const self = Buffer.from(observableJson(observable.type, observable.value))
+  const self = observableBytes(observable.type, observable.value)
   for (let i = 0; i < Math.min(limit, records.length); i++) {
     const record = records[i]
     const id = ids('sighting')

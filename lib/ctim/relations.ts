@@ -40,11 +40,6 @@ function observableKey ({ type, value }: Observable): string | undefined {
   return last.key
 }
 
-/** An observable as JSON text: `{"type":…,"value":…}`. */
-export function observableJson (type: string, value: string): string {
-  return `{"type":"${type}","value":${JSON.stringify(value)}}`
-}
-
 /** The start of each relation, by its name: every byte up to its source. */
 const RELATION_STARTS = Object.fromEntries(['Contains', 'Resolved_To', 'Hosted_By'].map(name =>
   [name, Buffer.from(`{"origin":"${RELATION_ORIGIN}","relation":"${name}","source":`)]))
@@ -53,7 +48,12 @@ const OBSERVABLE_STARTS = Object.fromEntries(['domain', 'ip', 'url'].map(type =>
 const CLOSE = 0x7d
 const COMMA = 0x2c
 
-/** An observable of a record as `observableJson` writes it. */
+/** An observable as JSON bytes, `{"type":…,"value":…}`: the requested one, written once and copied into each sighting. */
+export function observableBytes (type: string, value: string): Buffer {
+  return Buffer.concat([OBSERVABLE_STARTS[type], Buffer.from(JSON.stringify(value)), Buffer.of(CLOSE)])
+}
+
+/** An observable of a record, as `observableBytes` gives it. */
 function writeObservable (out: JsonBytes, type: string, value: string): void {
   out.raw(OBSERVABLE_STARTS[type])
   out.quoted(value)
@@ -62,9 +62,8 @@ function writeObservable (out: JsonBytes, type: string, value: string): void {
 
 /**
  * The sighting's observed relations, written into `out` as JSON list items (joined by commas, without
- * the brackets): a sighting's relations are most of its bytes. `self` is the observable as
- * `observableJson` writes it, encoded; the record's observables are `related` (`source` when
- * `selfIsRelated`).
+ * the brackets): a sighting's relations are most of its bytes. `self` is the observable's
+ * `observableBytes`; the record's observables are `related` (`source` when `selfIsRelated`).
  */
 export function writeObservedRelations (out: JsonBytes, observable: Observable, self: Buffer, record: C1fAppRecord): void {
   let first = true
