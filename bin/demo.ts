@@ -23,8 +23,12 @@ async function orStop<T> (starting: Promise<T>, variable: string, example: strin
   }
 }
 
+/** The smallest of C1fApp's plans: the simulator keeps to it, and the token says so (contract §6). */
+const DEMO_DAILY_LIMIT = 50
+
 const secretKey = randomBytes(32).toString('hex')
 const simulator = await orStop(startSimulator({ port: Number(process.env.SIMULATOR_PORT ?? 0) }), 'SIMULATOR_PORT', 'SIMULATOR_PORT=8080 npm run demo')
+simulator.dailyLimit(DEMO_API_KEY, DEMO_DAILY_LIMIT)
 /** The relay on the simulator, listening; it closes the simulator when it closes. */
 async function start (env: Record<string, string>) {
   const relay = await buildServer(readConfig(env))
@@ -41,7 +45,8 @@ const relay = await orStop(start({
 
 const { port } = relay.server.address() as AddressInfo
 const base = `http://127.0.0.1:${port}`
-const jwt = createSigner({ key: secretKey, algorithm: 'HS256' })({ key: DEMO_API_KEY })
+// the module's settings, as `c1fapp-relay jwt --daily-limit 50` writes them into the token
+const jwt = createSigner({ key: secretKey, algorithm: 'HS256' })({ key: DEMO_API_KEY, C1FAPP_DAILY_LIMIT: DEMO_DAILY_LIMIT })
 const body = JSON.stringify(DEMO_OBSERVABLES)
 
 console.log(`C1fApp simulator  ${simulator.url}  (its key: ${DEMO_API_KEY})
@@ -49,6 +54,7 @@ C1fApp relay      ${base}  (OpenAPI: ${base}/documentation)
 
 SECRET_KEY=${secretKey}
 JWT=${jwt}
+Module settings in the JWT: daily limit ${DEMO_DAILY_LIMIT} requests (C1FAPP_DAILY_LIMIT; /health shows the day's count)
 
 curl -s -X POST ${base}/health -H "Authorization: Bearer ${jwt}"
 curl -s -X POST ${base}/observe/observables -H "Authorization: Bearer ${jwt}" -H 'Content-Type: application/json' -d '${body}'

@@ -4,13 +4,11 @@
 // user's daily quota is spent once per value whatever instance answers. Identical lookups in
 // flight in one process are made once.
 // Redis is a help, never a failure: any trouble with it (down, slow, full, garbage) answers the
-// lookup as without a cache, within CACHE_REDIS_TIMEOUT_MS per command, with a warning.
-import { once } from 'node:events'
-import { setTimeout as sleep } from 'node:timers/promises'
-import type { FastifyBaseLogger } from 'fastify'
+// lookup as without a cache, within CACHE_REDIS_TIMEOUT_MS per command, with a warning
+// (clients/redis.ts).
 import { LRUCache } from 'lru-cache'
 import type { RelayConfig } from '../lib/config.js'
-import { redactedRedisUrl, WarningGate } from '../lib/redis-url.js'
+import type { SharedRedis } from './redis.js'
 
 export interface AnswerCache {
   /**
@@ -23,8 +21,6 @@ export interface AnswerCache {
   fetch: <T>(name: () => string, load: () => Promise<string>, read: (body: string) => T) => Promise<T>
   /** the in-process cache keeps what `read` gave; the shared one can only keep text */
   keepsReads: boolean
-  /** closes the connection to Redis, if any */
-  close: () => void
 }
 
 /** What the cache counts (plugins/metrics.ts), by the cache's kind. */
@@ -37,12 +33,10 @@ export interface CacheMetrics {
 export type CacheKind = 'memory' | 'redis'
 
 /** No cache (CACHE_TTL_S=0): every lookup loads. */
-export const NO_CACHE: AnswerCache = { fetch: async (_name, load, read) => read(await load()), keepsReads: false, close: () => {} }
+export const NO_CACHE: AnswerCache = { fetch: async (_name, load, read) => read(await load()), keepsReads: false }
 
 /** Keys of the relay's entries in a shared Redis. */
 export const REDIS_KEY_PREFIX = 'c1fapp-relay:answer:'
-/** Redis trouble is logged at once, then at most once a minute while it lasts. */
-export const REDIS_WARNING_INTERVAL_MS = 60000
 
 /**
  * What an in-process entry holds, for each byte of C1fApp's answer: the records read from it (about
@@ -77,42 +71,11 @@ function memoryCache (config: RelayConfig, metrics: CacheMetrics): AnswerCache {
       }
       return entry.read as ReturnType<typeof read>
     },
-    keepsReads: true,
-    close: () => {}
+    keepsReads: true
   }
 }
 
-async function redisCache (url: string, config: RelayConfig, metrics: CacheMetrics, log: FastifyBaseLogger): Promise<AnswerCache> {
-  // loaded only when a shared cache is configured: every new Lambda instance would pay for it
-  const { Redis } = await import('ioredis')
-  const redis = redactedRedisUrl(url)
-  const client = new Redis(url, {
-    connectionName: 'c1fapp-relay',
-    connectTimeout: Math.max(config.CACHE_REDIS_TIMEOUT_MS, 1000),
-    commandTimeout: config.CACHE_REDIS_TIMEOUT_MS,
-    // While Redis is away a command fails at once (the lookup asks C1fApp) instead of queueing.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    // Reconnect for ever, at most a second apart: Redis is used again soon after it is back.
-    retryStrategy: (times: number) => Math.min(100 * times, 1000)
-  })
-  const gate = new WarningGate(REDIS_WARNING_INTERVAL_MS)
-  const trouble = (error: Error, doing: string): void => {
-    metrics.cacheError('redis')
-    const held = gate.pass(Date.now())
-    // error.message only: ioredis' errors carry the command's arguments (the cached answer).
-    if (held !== undefined) log.warn({ redis, reason: error.message, held }, `Redis cache unusable (${doing}): C1fApp is asked directly`)
-  }
-  client.on('error', (error: Error) => trouble(error, 'connection'))
-  client.on('ready', () => {
-    if (gate.troubled) log.info({ redis }, 'Redis cache is back')
-    gate.reset()
-  })
-  // Start-up waits a moment for the connection, so the first calls use it; a Redis that is down
-  // delays nothing more: the relay starts, and connects when Redis comes.
-  await Promise.race([once(client, 'ready').catch(() => {}), sleep(config.CACHE_REDIS_TIMEOUT_MS)])
-
+function redisCache ({ client, trouble }: SharedRedis, config: RelayConfig, metrics: CacheMetrics): AnswerCache {
   const inFlight = new Map<string, Promise<string>>()
   async function obtain (id: string, load: () => Promise<string>, read: (body: string) => unknown): Promise<string> {
     const key = REDIS_KEY_PREFIX + id
@@ -146,14 +109,13 @@ async function redisCache (url: string, config: RelayConfig, metrics: CacheMetri
       }
       return read(await pending)
     },
-    keepsReads: false,
-    close: () => client.disconnect()
+    keepsReads: false
   }
 }
 
-/** The answer cache `config` asks for: none, the in-process LRU, or the shared Redis (CACHE_REDIS_URL). */
-export async function createAnswerCache (config: RelayConfig, log: FastifyBaseLogger, metrics: CacheMetrics): Promise<AnswerCache> {
+/** The answer cache `config` asks for: none, the in-process LRU, or the shared Redis (CACHE_REDIS_URL's connection). */
+export function createAnswerCache (config: RelayConfig, metrics: CacheMetrics, redis?: SharedRedis): AnswerCache {
   if (config.CACHE_TTL_S === 0) return NO_CACHE
-  if (config.CACHE_REDIS_URL === undefined) return memoryCache(config, metrics)
-  return redisCache(config.CACHE_REDIS_URL, config, metrics, log)
+  if (redis === undefined) return memoryCache(config, metrics)
+  return redisCache(redis, config, metrics)
 }

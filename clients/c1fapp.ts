@@ -17,19 +17,26 @@ import { c1fappOutcome } from '../lib/metric-labels.js'
 import type { Observable } from '../lib/observables.js'
 import type { Outcome } from '../lib/relay-answer.js'
 import { RelayError } from '../lib/relay-error.js'
+import { isReached, quotaReached, quotaValues, type QuotaValues } from '../lib/quota.js'
 import { NO_CACHE, type AnswerCache } from './answer-cache.js'
 import { Deadline } from './deadline.js'
+import { createDailyQuota, type DailyQuota } from './quota.js'
 
 export interface C1fAppClient {
-  /** C1fApp's records for the value, read, asked now (no cache: /health must see the key's real state); throws RelayError */
-  lookup: (key: string, value: string) => Promise<RecordsRead>
+  /**
+   * /health's check of the key (contract §6): its quota today, after asking C1fApp about `value`
+   * (no cache: /health must see the key's real state) unless C1fApp answered the key within
+   * HEALTH_TRUST_S or the key is at its limit; throws the probe's RelayError.
+   */
+  health: (key: string, dailyLimit: number | undefined, value: string) => Promise<QuotaValues>
   /**
    * Every observable's records, read, or RelayError, in order: concurrently (at most C1FAPP_CONCURRENCY
    * at once), each distinct value once (C1fApp is asked for the value, whatever its type), from
-   * the cache when it has them, all within one C1FAPP_DEADLINE_MS. Failures are logged to `log`
-   * (the request's logger).
+   * the cache when it has them, all within one C1FAPP_DEADLINE_MS, and none past the key's
+   * `dailyLimit` (contract §6: the lookups it holds back share one `too many requests` error).
+   * Failures are logged to `log` (the request's logger).
    */
-  lookupEach: (key: string, observables: Observable[], log: FastifyBaseLogger) => Promise<Outcome[]>
+  lookupEach: (key: string, observables: Observable[], log: FastifyBaseLogger, dailyLimit?: number) => Promise<Outcome[]>
   /** closes the keep-alive connections */
   close: () => void
 }
@@ -40,9 +47,13 @@ export interface C1fAppMetrics {
   c1fappRequest: (outcome: string, seconds: number) => void
   /** the open breakers, read at every scrape */
   watchOpenBreakers: (count: () => number) => void
+  /** a request the daily quota kept from leaving */
+  quotaHeld: () => void
+  /** a /health answered without asking C1fApp */
+  healthUnprobed: () => void
 }
 
-const NO_METRICS: C1fAppMetrics = { c1fappRequest: () => {}, watchOpenBreakers: () => {} }
+const NO_METRICS: C1fAppMetrics = { c1fappRequest: () => {}, watchOpenBreakers: () => {}, quotaHeld: () => {}, healthUnprobed: () => {} }
 
 /** The first retry waits about this long, each further one twice as long (with jitter). */
 export const RETRY_BASE_MS = 200
@@ -81,6 +92,8 @@ export function c1fappRequestOptions (url: string, agent: { http: http.Agent, ht
   options.cacheOptions = {}
   return options
 }
+/** What one POST received. */
+interface Sent { status: number, retryAfter: string | undefined, body: string }
 /** send's rejection for an answer past C1FAPP_MAX_ANSWER_BYTES */
 const TOO_LARGE = new Error('too large')
 /** send's rejection for a request still in flight when the call's deadline passes */
@@ -88,19 +101,30 @@ const DEADLINE_PASSED = new Error('deadline passed')
 /** send's rejection for a request past C1FAPP_TIMEOUT_MS: a connection error, repeated as got's own timeout would be */
 const TIMED_OUT = Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })
 
-/** Caches and breakers know a user by a hash of the key, never the key itself. */
+/** Caches, breakers and quotas know a user by a hash of the key, never the key itself. */
 function keyHash (key: string): string {
   return createHash('sha256').update(key).digest('base64url')
 }
 
-/** One value asked for one call: `id` is the key's hash. */
-interface Query { key: string, id: string, value: string, deadline: Deadline }
+/**
+ * A lookup the daily quota held back (contract §6): at the limit, or after C1fApp's 429
+ * (`asked`: a request left and C1fApp refused it). lookupEach and health turn it into the one
+ * error the bucket gives (lib/quota.ts).
+ */
+class QuotaHeld extends RelayError {
+  constructor (readonly asked: boolean) {
+    super('too many requests', 'held back by the daily quota')
+  }
+}
+
+/** One value asked for one call: `id` is the key's hash, `quotaId` its day's (the endpoint's too). */
+interface Query { key: string, id: string, quotaId: string, dailyLimit: number | undefined, value: string, deadline: Deadline }
 
 /** The client of `config`; it logs breaker openings to `log`, reads and keeps answers in `cache`, counts into `metrics`. */
 export function createC1fAppClient (
   config: RelayConfig,
   log: FastifyBaseLogger,
-  { cache = NO_CACHE, metrics = NO_METRICS }: { cache?: AnswerCache, metrics?: C1fAppMetrics } = {}
+  { cache = NO_CACHE, metrics = NO_METRICS, quota = createDailyQuota(config) }: { cache?: AnswerCache, metrics?: C1fAppMetrics, quota?: DailyQuota } = {}
 ): C1fAppClient {
   // Keep-alive with a bounded pool: calls reuse warm connections instead of a TLS handshake each.
   const agent = {
@@ -114,13 +138,14 @@ export function createC1fAppClient (
   const breaker = new CircuitBreaker(config.C1FAPP_BREAKER_FAILURES, config.C1FAPP_BREAKER_COOLDOWN_S * 1000,
     error => log.warn({ code: error.code, cooldownS: config.C1FAPP_BREAKER_COOLDOWN_S }, 'circuit breaker opened: one key\'s C1fApp requests pause'))
 
-  /** One POST: its status and body text; rejects with got's error, TOO_LARGE, TIMED_OUT or DEADLINE_PASSED. */
-  function send (body: string, deadline: Deadline): Promise<{ status: number, body: string }> {
+  /** One POST: its status, Retry-After and body text; rejects with got's error, TOO_LARGE, TIMED_OUT or DEADLINE_PASSED. */
+  function send (body: string, deadline: Deadline): Promise<Sent> {
     return new Promise((resolve, reject) => {
       const request = requestWith(undefined, { body }, options)
       const chunks: Buffer[] = []
       let size = 0
       let status = 0
+      let retryAfter: string | undefined
       const fail = (error: Error): void => {
         clearTimeout(timer)
         settled()
@@ -132,6 +157,7 @@ export function createC1fAppClient (
       const settled = deadline.watch(() => fail(DEADLINE_PASSED))
       request.once('response', (response: { statusCode: number, headers: Record<string, string | undefined> }) => {
         status = response.statusCode
+        retryAfter = response.headers['retry-after']
         if (Number(response.headers['content-length']) > maxBytes) refuse()
       })
       request.on('data', (chunk: Buffer) => {
@@ -144,55 +170,75 @@ export function createC1fAppClient (
         settled()
         // as got's promise API does: frees the request now
         request.destroy()
-        resolve({ status, body: Buffer.concat(chunks, size).toString() })
+        resolve({ status, retryAfter, body: Buffer.concat(chunks, size).toString() })
       })
       request.once('error', fail)
     })
   }
 
   /** C1fApp's answer for the value: its records, read, and the body they were read from. */
-  async function ask ({ key, id, value, deadline }: Query): Promise<{ read: RecordsRead, body: string }> {
+  async function ask ({ key, id, quotaId, dailyLimit, value, deadline }: Query): Promise<{ read: RecordsRead, body: string }> {
     const open = breaker.check(id, Date.now())
     if (open !== undefined) throw open
     if (deadline.passed || deadline.at <= Date.now()) throw deadlineError(config.C1FAPP_DEADLINE_MS)
     const body = JSON.stringify({ key, format: 'json', backend: 'es', request: value })
-    let response
+    let response: Sent | undefined
+    let failed: unknown
     for (let attempt = 1; ; attempt++) {
+      // Every request is the user's quota: counted before it leaves, and none past the limit. A
+      // retry the quota holds back leaves the last answer or failure standing.
+      if (!await quota.take(quotaId, dailyLimit)) {
+        metrics.quotaHeld()
+        if (attempt === 1) throw new QuotaHeld(false)
+        break
+      }
       // A C1fApp query only reads, so a POST is safe to repeat; 4xx and 429 are never repeated
       // (429 would spend more of the quota). Full jitter, and never a wait that would end past the deadline.
       const delay = RETRY_BASE_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)
       const retry = attempt <= config.C1FAPP_RETRIES && Date.now() + delay < deadline.at
       try {
         response = await send(body, deadline)
+        failed = undefined
         if (!retry || !RETRY_STATUSES.has(response.status)) break
       } catch (error) {
         if (error === TOO_LARGE) throw answerTooLarge(maxBytes)
-        if (deadline.passed || !retry || !RETRY_ERRORS.has(String((error as { code?: string }).code))) {
-          const failure = deadline.passed
-            ? deadlineError(config.C1FAPP_DEADLINE_MS)
-            : transportError(error as { code?: string, message: string }, config.C1FAPP_TIMEOUT_MS)
-          breaker.failure(id, failure, Date.now())
-          throw failure
-        }
+        response = undefined
+        failed = error
+        if (deadline.passed || !retry || !RETRY_ERRORS.has(String((error as { code?: string }).code))) break
       }
       await sleep(delay)
     }
-    const trouble = response.status === 429 || response.status >= 500
+    if (response === undefined) {
+      const failure = deadline.passed
+        ? deadlineError(config.C1FAPP_DEADLINE_MS)
+        : transportError(failed as { code?: string, message: string }, config.C1FAPP_TIMEOUT_MS)
+      breaker.failure(id, failure, Date.now())
+      throw failure
+    }
+    if (response.status === 429) {
+      // C1fApp's own word that the key's quota is spent (contract §6): no request until it may be
+      // spent again, in every replica that shares the Redis
+      await quota.hold(quotaId, response.retryAfter)
+      throw new QuotaHeld(true)
+    }
     try {
       // Parsed and read in one step: the parsed answer's dozens of objects a record are garbage
       // before the call awaits anything else, and only the few a record that it keeps wait.
       const read = readRecords(readAnswer(response.status, response.body, key), cache.keepsReads)
       breaker.success(id)
+      quota.accepted(quotaId)
       return { read, body: response.body }
     } catch (error) {
-      if (trouble) breaker.failure(id, error as RelayError, Date.now())
+      const { code } = error as RelayError
+      if (response.status >= 500) breaker.failure(id, error as RelayError, Date.now())
       else breaker.success(id)
+      if (code === 'unauthorized' || code === 'forbidden') quota.refused(quotaId)
       throw error
     }
   }
 
-  // Every request to C1fApp is counted with its outcome and duration; a lookup the breaker or the
-  // deadline refuses before asking is none.
+  // Every request to C1fApp is counted with its outcome and duration; a lookup the breaker, the
+  // deadline or the quota refuses before asking is none.
   async function measured (query: Query): Promise<{ read: RecordsRead, body: string }> {
     if (breaker.check(query.id, Date.now()) !== undefined || query.deadline.at <= Date.now()) return ask(query)
     const started = performance.now()
@@ -202,7 +248,7 @@ export function createC1fAppClient (
       metrics.c1fappRequest(c1fappOutcome(answer.read.received), seconds())
       return answer
     } catch (error) {
-      metrics.c1fappRequest(c1fappOutcome(error as RelayError), seconds())
+      if (!(error instanceof QuotaHeld) || error.asked) metrics.c1fappRequest(c1fappOutcome(error as RelayError), seconds())
       throw error
     }
   }
@@ -225,18 +271,31 @@ export function createC1fAppClient (
     }, body => asked ?? readRecords(readAnswer(200, body, query.key), cache.keepsReads))
   }
 
-  async function lookup (key: string, value: string): Promise<RecordsRead> {
-    const deadline = new Deadline(Date.now() + config.C1FAPP_DEADLINE_MS)
-    try {
-      return (await measured({ key, id: keyHash(key), value, deadline })).read
-    } finally {
-      deadline.clear()
+  /** The key's day: one for each C1fApp endpoint (a staging relay on a simulator spends no real quota). */
+  const quotaIdOf = (key: string): string => keyHash(`${config.C1FAPP_API_URL}\u0000${key}`)
+
+  async function health (key: string, dailyLimit: number | undefined, value: string): Promise<QuotaValues> {
+    const quotaId = quotaIdOf(key)
+    // A key at its limit is ok, with its bucket reached; one C1fApp answered lately is ok as it was.
+    if (isReached(await quota.bucket(quotaId, dailyLimit)) || await quota.trusted(quotaId)) {
+      metrics.healthUnprobed()
+    } else {
+      const deadline = new Deadline(Date.now() + config.C1FAPP_DEADLINE_MS)
+      try {
+        await measured({ key, id: keyHash(key), quotaId, dailyLimit, value, deadline })
+      } catch (error) {
+        if (!(error instanceof QuotaHeld)) throw error
+      } finally {
+        deadline.clear()
+      }
     }
+    return quotaValues(await quota.bucket(quotaId, dailyLimit))
   }
 
-  async function lookupEach (key: string, observables: Observable[], log: FastifyBaseLogger): Promise<Outcome[]> {
+  async function lookupEach (key: string, observables: Observable[], log: FastifyBaseLogger, dailyLimit?: number): Promise<Outcome[]> {
     const deadline = new Deadline(Date.now() + config.C1FAPP_DEADLINE_MS)
     const id = keyHash(key)
+    const quotaId = quotaIdOf(key)
     const limit = pLimit(config.C1FAPP_CONCURRENCY)
     const pending = new Map<string, Promise<Outcome>>()
     for (const { type, value } of observables) {
@@ -245,16 +304,23 @@ export function createC1fAppClient (
       // answer, not to the error handler, so it is logged here for the module owner, with the
       // call's reqId (the request's logger) and the observable's type, never its value (C1fApp's
       // text may echo it) or the key (readAnswer has blanked it).
-      pending.set(value, limit(() => cached({ key, id, value, deadline })).catch((error: RelayError) => {
-        log.warn({ code: error.code, reason: error.message.replaceAll(value, '<value>'), observableType: type }, 'C1fApp lookup failed')
+      pending.set(value, limit(() => cached({ key, id, quotaId, dailyLimit, value, deadline })).catch((error: RelayError) => {
+        if (!(error instanceof QuotaHeld)) log.warn({ code: error.code, reason: error.message.replaceAll(value, '<value>'), observableType: type }, 'C1fApp lookup failed')
         return error
       }))
     }
+    let outcomes: Outcome[]
     try {
-      return await Promise.all(observables.map(({ value }) => pending.get(value) as Promise<Outcome>))
+      outcomes = await Promise.all(observables.map(({ value }) => pending.get(value) as Promise<Outcome>))
     } finally {
       deadline.clear()
     }
+    const held = outcomes.filter(outcome => outcome instanceof QuotaHeld).length
+    if (held === 0) return outcomes
+    // one error for every lookup held back, in the words of the key's bucket once they all ended
+    const error = quotaReached(await quota.bucket(quotaId, dailyLimit))
+    log.warn({ code: error.code, reason: error.message, held }, 'C1fApp lookups held back by the daily quota')
+    return outcomes.map(outcome => outcome instanceof QuotaHeld ? error : outcome)
   }
 
   function close (): void {
@@ -262,5 +328,5 @@ export function createC1fAppClient (
     agent.https.destroy()
   }
 
-  return { lookup, lookupEach, close }
+  return { health, lookupEach, close }
 }

@@ -5,6 +5,7 @@ import { isIP } from 'node:net'
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { DEFAULT_ENTITIES_LIMIT, entitiesLimit, MAX_ENTITIES_LIMIT } from './entities-limit.js'
+import { MAX_DAILY_LIMIT } from './quota.js'
 
 export const DEFAULT_JWKS_HOSTS = 'visibility.amp.cisco.com,visibility.eu.amp.cisco.com,visibility.apjc.amp.cisco.com'
 export const DEFAULT_C1FAPP_API_URL = 'https://www.c1fapp.com/cifapp/api/'
@@ -28,8 +29,11 @@ export const EnvironmentSchema = Type.Object({
   C1FAPP_RETRIES: Type.Integer({ minimum: 0, maximum: 5, default: 2, description: 'retries of a C1fApp request after a connection error or a 5xx (0–5)' }),
   C1FAPP_DEADLINE_MS: Type.Integer({ minimum: 500, maximum: 120000, default: 20000, description: 'how long all C1fApp requests of one call may take together, retries included, in milliseconds (500–120000)' }),
   C1FAPP_MAX_ANSWER_BYTES: Type.Integer({ minimum: 1024, maximum: 268435456, default: 16777216, description: 'bytes of one C1fApp answer the relay reads at most (1024–268435456)' }),
-  C1FAPP_BREAKER_FAILURES: Type.Integer({ minimum: 0, maximum: 100, default: 5, description: 'consecutive 429, 5xx or connection failures of one key that pause its C1fApp requests (0 turns it off, at most 100)' }),
+  C1FAPP_BREAKER_FAILURES: Type.Integer({ minimum: 0, maximum: 100, default: 5, description: 'consecutive 5xx or connection failures of one key that pause its C1fApp requests (0 turns it off, at most 100)' }),
   C1FAPP_BREAKER_COOLDOWN_S: Type.Integer({ minimum: 1, maximum: 3600, default: 30, description: 'seconds a key pauses its C1fApp requests after those failures (1–3600)' }),
+  C1FAPP_DAILY_LIMIT: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_DAILY_LIMIT, description: `requests a day each C1fApp key may make, unless its token's C1FAPP_DAILY_LIMIT claim says otherwise (1–${MAX_DAILY_LIMIT}; unset: counted, not enforced)` })),
+  C1FAPP_QUOTA_BACKOFF_S: Type.Integer({ minimum: 1, maximum: 86400, default: 900, description: 'seconds a key makes no C1fApp request after C1fApp refused it with HTTP 429 and no usable Retry-After (1–86400)' }),
+  HEALTH_TRUST_S: Type.Integer({ minimum: 0, maximum: 86400, default: 600, description: 'seconds a key that C1fApp answered is reported healthy by /health without asking C1fApp again (0 asks every time, at most 86400)' }),
   CACHE_TTL_S: Type.Integer({ minimum: 0, maximum: 86400, default: 600, description: 'seconds a C1fApp answer is reused for the same key and value (0 turns the cache off, at most 86400)' }),
   CACHE_MAX_MB: Type.Integer({ minimum: 1, maximum: 4096, default: 64, description: 'megabytes the in-process cache holds at most (1–4096); an answer counts three times its size: the records read from it and the sightings written from them are kept instead of its text' }),
   CACHE_REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://[^\\s/?#]+[^\\s]*$', description: 'a redis:// or rediss:// URL (user and password in it) of the Redis or Valkey that replicas share as their cache' })),
@@ -79,6 +83,8 @@ export interface ConfigReading {
   config: RelayConfig
   /** not fatal, to be logged once the logger exists */
   warnings: string[]
+  /** the clock the daily quota's days are told by (ms since the epoch): Date.now unless a test brings its own */
+  clock?: () => number
 }
 
 /** As the original documented: an unset or unusable value means 100, more than 1000 means 1000. */

@@ -56,7 +56,10 @@ function split (observables: Observable[], outcomes: Outcome[], { limit, skipped
     else answers.push({ observable, answer: outcome })
   }
   const { read, warnings } = readAnswers(answers, limit)
-  return { read, failures: [...skipped, ...failures, ...warnings], failed: observables.length > 0 && answers.length === 0 }
+  const failed = observables.length > 0 && answers.length === 0
+  // The daily quota's one error (contract §6) is fatal only when nothing could be answered.
+  const reported = failed ? failures : failures.map(error => error.code === 'too many requests' ? new RelayError(error.code, error.message, 'warning') : error)
+  return { read, failures: [...skipped, ...reported, ...warnings], failed }
 }
 
 function envelope<T> (data: T, errors: RelayError[]): Answer<T> {

@@ -12,10 +12,11 @@ import {
   JWKS_PATH, jwksOrigin, tokenKid, REASONS, tokenFailure, tokenScheme
 } from '../lib/authorization.js'
 import { JwksCache, readKeySet, type KeySet } from '../lib/jwks-cache.js'
+import { dailyLimit } from '../lib/quota.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** onRequest hook of the authenticated routes: sets request.c1fappKey and request.entitiesLimit, or throws */
+    /** onRequest hook of the authenticated routes: sets request.c1fappKey, request.entitiesLimit and request.dailyLimit, or throws */
     authenticate: (request: FastifyRequest) => Promise<void>
   }
   interface FastifyRequest {
@@ -23,6 +24,8 @@ declare module 'fastify' {
     c1fappKey: string
     /** CTR_ENTITIES_LIMIT for this call: the configuration token's claim, or the environment's */
     entitiesLimit: number
+    /** the key's daily limit for this call (contract §6): the token's claim, or the environment's; none: counted, not enforced */
+    dailyLimit: number | undefined
   }
 }
 
@@ -122,6 +125,7 @@ export default fp(async function auth (fastify) {
 
   fastify.decorateRequest('c1fappKey', '')
   fastify.decorateRequest('entitiesLimit', 0)
+  fastify.decorateRequest('dailyLimit', undefined)
 
   fastify.decorate('authenticate', async function authenticate (request: FastifyRequest) {
     const token = bearerToken(request.headers.authorization)
@@ -131,8 +135,8 @@ export default fp(async function auth (fastify) {
     } catch (error) {
       throw tokenFailure((error as { code: string }).code)
     }
+    let payload: Record<string, unknown>
     if (tokenScheme(decoded.header.alg, on) === 'legacy') {
-      let payload: unknown
       try {
         payload = fastify.jwt.legacy.verify(token)
       } catch (error) {
@@ -141,9 +145,11 @@ export default fp(async function auth (fastify) {
       request.c1fappKey = c1fappKey(payload)
       request.entitiesLimit = config.CTR_ENTITIES_LIMIT
     } else {
-      const payload = await verifyConfigurationToken(request, token, decoded)
+      payload = await verifyConfigurationToken(request, token, decoded)
       request.c1fappKey = c1fappKey(payload)
       request.entitiesLimit = claimedEntitiesLimit(payload, config.CTR_ENTITIES_LIMIT)
     }
+    // both schemes may carry it: the legacy token's `jwt --daily-limit`, the module form's field
+    request.dailyLimit = dailyLimit(payload.C1FAPP_DAILY_LIMIT) ?? config.C1FAPP_DAILY_LIMIT
   })
 }, { name: 'auth', fastify: '5.x', dependencies: ['config'] })

@@ -1,5 +1,5 @@
 // fastify.c1fapp: the C1fApp client (clients/c1fapp.ts) with the relay's configuration, log,
-// answer cache and metrics; closed with the relay.
+// answer cache, daily quota and metrics; closed with the relay.
 import fp from 'fastify-plugin'
 import { createC1fAppClient, type C1fAppClient } from '../clients/c1fapp.js'
 
@@ -10,7 +10,7 @@ declare module 'fastify' {
 }
 
 export default fp(async function c1fapp (fastify) {
-  const client = createC1fAppClient(fastify.config, fastify.log, { cache: fastify.answerCache, metrics: fastify.metrics })
+  const client = createC1fAppClient(fastify.config, fastify.log, { cache: fastify.answerCache, metrics: fastify.metrics, quota: fastify.quota })
   fastify.decorate('c1fapp', client)
   fastify.addHook('onClose', async () => client.close())
-}, { name: 'c1fapp', fastify: '5.x', dependencies: ['config', 'metrics', 'cache'] })
+}, { name: 'c1fapp', fastify: '5.x', dependencies: ['config', 'metrics', 'cache', 'quota'] })

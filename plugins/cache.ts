@@ -1,5 +1,5 @@
 // fastify.answerCache: the answer cache (clients/answer-cache.ts) the configuration asks for, with
-// the relay's log and metrics; closed with the relay.
+// the relay's metrics and, with CACHE_REDIS_URL, its Redis connection (plugins/redis.ts).
 import fp from 'fastify-plugin'
 import { createAnswerCache, type AnswerCache } from '../clients/answer-cache.js'
 
@@ -10,7 +10,5 @@ declare module 'fastify' {
 }
 
 export default fp(async function cache (fastify) {
-  const cache = await createAnswerCache(fastify.config, fastify.log, fastify.metrics)
-  fastify.decorate('answerCache', cache)
-  fastify.addHook('onClose', async () => cache.close())
-}, { name: 'cache', fastify: '5.x', dependencies: ['config', 'metrics'] })
+  fastify.decorate('answerCache', createAnswerCache(fastify.config, fastify.metrics, fastify.redis))
+}, { name: 'cache', fastify: '5.x', dependencies: ['config', 'metrics', 'redis'] })

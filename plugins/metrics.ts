@@ -33,6 +33,10 @@ export interface RelayMetrics {
   watchOpenBreakers: (count: () => number) => void
   /** an answer cut to ANSWER_MAX_BYTES (contract §3.2): the routes call it when they cut */
   answerCut: () => void
+  /** a C1fApp request the daily quota kept from leaving (contract §6) */
+  quotaHeld: () => void
+  /** a /health answered without asking C1fApp (contract §6) */
+  healthUnprobed: () => void
   /** where GET /metrics is served; undefined while not listening */
   address: () => AddressInfo | undefined
 }
@@ -47,6 +51,8 @@ const UNCOUNTED: RelayMetrics = {
   cacheError: () => {},
   watchOpenBreakers: () => {},
   answerCut: () => {},
+  quotaHeld: () => {},
+  healthUnprobed: () => {},
   address: () => undefined
 }
 
@@ -66,8 +72,10 @@ export default fp(async function metrics (fastify) {
   const upstreamSeconds = new Histogram({ name: 'relay_c1fapp_request_duration_seconds', help: 'How long requests to C1fApp took, retries included, by outcome', labelNames: ['outcome'], buckets: DURATION_BUCKETS, registers })
   const hits = new Counter({ name: 'relay_cache_hits_total', help: "Lookups answered without asking C1fApp (from the cache, or by joining an identical lookup in flight), by the cache's kind", labelNames: ['kind'], registers })
   const misses = new Counter({ name: 'relay_cache_misses_total', help: "Lookups that asked C1fApp, by the cache's kind", labelNames: ['kind'], registers })
-  const errors = new Counter({ name: 'relay_cache_errors_total', help: "Cache failures (connection attempts, reads, writes: unreachable, too slow, full, unreadable entries), by the cache's kind", labelNames: ['kind'], registers })
+  const errors = new Counter({ name: 'relay_cache_errors_total', help: "Cache failures (connection attempts, reads, writes: unreachable, too slow, full, unreadable entries; with Redis, the daily quota's counters too), by the cache's kind", labelNames: ['kind'], registers })
   const cut = new Counter({ name: 'relay_answers_cut_total', help: 'Answers cut to ANSWER_MAX_BYTES', registers })
+  const held = new Counter({ name: 'relay_quota_held_requests_total', help: "Requests to C1fApp that the daily quota kept from leaving (the key at its limit, or held back after C1fApp's 429)", registers })
+  const unprobed = new Counter({ name: 'relay_health_unprobed_total', help: '/health answers given without asking C1fApp (the key answered within HEALTH_TRUST_S, or at its limit)', registers })
   const breakerCounts: Array<() => number> = []
   new Gauge({ name: 'relay_circuit_breakers_open', help: 'C1fApp keys whose circuit breaker is open (their lookups are refused at once)', registers, collect () { this.set(breakerCounts.reduce((sum, count) => sum + count(), 0)) } }) // eslint-disable-line no-new
   for (const kind of ['memory', 'redis']) {
@@ -76,6 +84,8 @@ export default fp(async function metrics (fastify) {
     errors.inc({ kind }, 0)
   }
   cut.inc(0)
+  held.inc(0)
+  unprobed.inc(0)
 
   // The envelope is read before it is serialised (only what it says is kept: holding the answer
   // itself until the call ends would keep its thousands of objects alive past young collections);
@@ -127,6 +137,8 @@ export default fp(async function metrics (fastify) {
     cacheError: (kind: CacheKind) => errors.inc({ kind }),
     watchOpenBreakers: (count: () => number) => { breakerCounts.push(count) },
     answerCut: () => cut.inc(),
+    quotaHeld: () => held.inc(),
+    healthUnprobed: () => unprobed.inc(),
     address: () => server?.address() as AddressInfo | undefined
   })
 }, { name: 'metrics', fastify: '5.x', dependencies: ['config'] })

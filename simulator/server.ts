@@ -24,6 +24,8 @@ export interface Simulator {
   url: string
   requests: SimulatorRequest[]
   script (request: string, answer: ScriptedAnswer | ScriptedAnswer[]): void
+  /** the key's plan: `limit` requests a UTC day, answered HTTP 429 past it, as C1fApp's plans are */
+  dailyLimit (key: string, limit: number): void
   reset (): void
   close (): Promise<void>
 }
@@ -31,6 +33,8 @@ export interface Simulator {
 // C1fApp's own words, which the relay recognises (contract §2)
 const EMPTY_SEARCH = 'Empty Search! Available search: IPv4/URL/Domain'
 const UNSUPPORTED = 'Unsupported request ? IPv4/Domain only'
+/** C1fApp's text past a plan's daily quota is not documented: a plain 429 stands for it. */
+export const QUOTA_EXCEEDED = 'Too Many Requests'
 
 const TRICKLE_CHUNK = 16
 
@@ -109,11 +113,26 @@ export async function startSimulator (options: {
   const validKeys = new Set<unknown>(keys)
   const scripts = new Map<string, ScriptedAnswer[]>()
   const requests: SimulatorRequest[] = []
+  const limits = new Map<unknown, number>()
+  /** each key's requests on its last day: `${day} ${count}` */
+  const spent = new Map<unknown, { day: string, count: number }>()
+
+  /** one more request of the key today: within its plan? */
+  function withinPlan (key: unknown): boolean {
+    const limit = limits.get(key)
+    if (limit === undefined) return true
+    const day = new Date().toISOString().slice(0, 10)
+    const today = spent.get(key)?.day === day ? spent.get(key) as { day: string, count: number } : { day, count: 0 }
+    today.count += 1
+    spent.set(key, today)
+    return today.count <= limit
+  }
 
   function normalAnswer (method: string, url: string, body: unknown): Answer {
     if (method !== 'POST' || url.split('?')[0] !== API_PATH) return text(404, 'Not Found')
     if (!isObject(body)) return text(400, 'Bad Request')
     if (!validKeys.has(body.key)) return text(403, 'Invalid API key')
+    if (!withinPlan(body.key)) return text(429, QUOTA_EXCEEDED)
     const value = typeof body.request === 'string' ? body.request.trim().toLowerCase() : ''
     if (value === '') return text(200, EMPTY_SEARCH)
     if (!isSearchable(value)) return text(200, UNSUPPORTED)
@@ -159,6 +178,9 @@ export async function startSimulator (options: {
     requests,
     script (request, answer) {
       scripts.set(request, Array.isArray(answer) ? [...answer] : [answer])
+    },
+    dailyLimit (key, limit) {
+      limits.set(key, limit)
     },
     reset () {
       scripts.clear()

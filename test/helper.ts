@@ -27,11 +27,11 @@ export interface Relay {
   simulator: Simulator
 }
 
-/** A relay on a fresh simulator; both close when the test ends. */
-export async function buildRelay (t: Test, env: Record<string, string | undefined> = {}, logging: Logging | false = false): Promise<Relay> {
+/** A relay on a fresh simulator; both close when the test ends. `clock`: buildApp's. */
+export async function buildRelay (t: Test, env: Record<string, string | undefined> = {}, logging: Logging | false = false, clock?: () => number): Promise<Relay> {
   const simulator = await startSimulator()
   t.teardown(() => simulator.close())
-  const relay = await buildApp(t, { C1FAPP_API_URL: simulator.url, ...env }, logging)
+  const relay = await buildApp(t, { C1FAPP_API_URL: simulator.url, ...env }, logging, undefined, clock)
   return { app: relay, simulator }
 }
 
@@ -39,7 +39,7 @@ export async function buildRelay (t: Test, env: Record<string, string | undefine
  * The upstream protections (cache, retries, circuit breaker) change how often C1fApp is asked;
  * they are off here unless a test is about them, so every other test sees one request per query.
  */
-export const PLAIN_UPSTREAM = { CACHE_TTL_S: '0', C1FAPP_RETRIES: '0', C1FAPP_BREAKER_FAILURES: '0' }
+export const PLAIN_UPSTREAM = { CACHE_TTL_S: '0', C1FAPP_RETRIES: '0', C1FAPP_BREAKER_FAILURES: '0', HEALTH_TRUST_S: '0' }
 
 /**
  * The test process blocks its own event loop (RSA key generation, megabyte fuzz inputs, a busy CI
@@ -50,15 +50,17 @@ export const UNSHED = { MAX_EVENT_LOOP_DELAY_MS: '0' }
 
 /**
  * The relay as server.ts builds it, ready; its log goes to `logging.stream` when given, else
- * nowhere. `beforeReady` may add to it first (a probe route of a test).
+ * nowhere. `beforeReady` may add to it first (a probe route of a test). `clock`, when given, tells
+ * the daily quota the time (a day's end without waiting for it).
  */
 export async function buildApp (
   t: Test,
   env: Record<string, string | undefined> = {},
   logging: Logging | false = false,
-  beforeReady?: (app: FastifyInstance) => void
+  beforeReady?: (app: FastifyInstance) => void,
+  clock?: () => number
 ): Promise<FastifyInstance> {
-  const instance = await buildServer(readConfig({ SECRET_KEY, ...PLAIN_UPSTREAM, ...UNSHED, ...env }), logging)
+  const instance = await buildServer({ ...readConfig({ SECRET_KEY, ...PLAIN_UPSTREAM, ...UNSHED, ...env }), clock }, logging)
   t.teardown(() => instance.close())
   beforeReady?.(instance)
   await instance.ready()
@@ -99,6 +101,34 @@ export function observeBody (t: Test, response: LightMyRequestResponse, name: st
   t.ok(Value.Check(ObserveAnswerSchema, body), `${name}: the answer matches the answer schema`)
   saveAnswer('observe', name, body)
   return body
+}
+
+/**
+ * /health's answer for a working key (contract §6): `consumption` requests made today (UTC), under
+ * `limit` when one is known, `reachedAt` once no request may leave.
+ */
+export function healthOk (consumption: number, { limit, reachedAt }: { limit?: number, reachedAt?: string } = {}, now = new Date()) {
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()))
+  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1))
+  return {
+    data: {
+      status: 'ok',
+      quotas: {
+        c1fapp_api: {
+          description: 'C1fApp API requests of this key today (UTC)',
+          values: {
+            bucket_unit: 'day',
+            ...(limit === undefined ? {} : { bucket_limit: limit }),
+            current_bucket_consumption: consumption,
+            current_bucket_start_time: start.toISOString(),
+            current_bucket_end_time: end.toISOString(),
+            current_bucket_limit_reached: reachedAt !== undefined,
+            ...(reachedAt === undefined ? {} : { current_bucket_limit_reached_at: reachedAt })
+          }
+        }
+      }
+    }
+  }
 }
 
 /** The error envelope Threat Response shows the analyst. */

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import { createHandler, handler as defaultHandler, type ProxyEvent, type RelayHandler } from '../lambda.js'
 import { DEMO_OBSERVABLES } from '../simulator/dataset.js'
 import { checkCut, cutWarning, MAX, OBSERVABLES, records } from './support/answer-size.js'
-import { authorizationFailed, bearer, buildRelay, C1FAPP_KEY, SECRET_KEY, token } from './helper.js'
+import { authorizationFailed, bearer, buildRelay, C1FAPP_KEY, SECRET_KEY, token, healthOk } from './helper.js'
 
 interface Call {
   method: 'GET' | 'POST'
@@ -130,7 +130,7 @@ const json = { 'Content-Type': 'application/json' }
 t.test('every relay route answers through both event formats exactly as through the HTTP server', async t => {
   const { app, simulator, handler } = await setup(t)
   const calls: Array<[string, Call, unknown]> = [
-    ['/health', { method: 'POST', path: '/health', headers: { Authorization: `Bearer ${token()}` } }, { data: { status: 'ok' } }],
+    ['/health', { method: 'POST', path: '/health', headers: { Authorization: `Bearer ${token()}` } }, healthOk(1)],
     ['/observe/observables', { method: 'POST', path: '/observe/observables', headers: { Authorization: `Bearer ${token()}`, ...json }, body: JSON.stringify(DEMO_OBSERVABLES) }, undefined],
     ['no Authorization header', { method: 'POST', path: '/observe/observables', headers: json, body: JSON.stringify(DEMO_OBSERVABLES) }, authorizationFailed('Authorization header is missing')],
     ['a token signed with another secret', { method: 'POST', path: '/health', headers: { Authorization: `Bearer ${token(undefined, 'another-secret-that-is-long-enough-0123456789')}` } }, authorizationFailed('Failed to decode JWT with provided key')],
@@ -151,7 +151,7 @@ t.test('every relay route answers through both event formats exactly as through 
   t.ok(observed.data.sightings.count > 0 && observed.data.indicators.count > 0, 'the observe answer compared is not empty')
   t.notOk(observed.errors)
   const keys = simulator.requests.map(request => JSON.parse(request.body).key)
-  t.ok(keys.length >= 3 * (1 + DEMO_OBSERVABLES.length), 'every invocation asked the simulator')
+  t.ok(keys.length >= 2 * (1 + DEMO_OBSERVABLES.length), 'both relays asked the simulator')
   t.ok(keys.every(key => key === C1FAPP_KEY), "with the key of the token's claim")
 })
 

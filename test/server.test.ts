@@ -2,7 +2,7 @@
 import t from 'tap'
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { SECRET_KEY } from './helper.js'
+import { healthOk, SECRET_KEY } from './helper.js'
 import { exitCode, waitForOutput } from './support/processes.js'
 
 // Each run starts tsx, which takes seconds on a loaded machine: more than tap's default 30 s in all.
@@ -46,7 +46,7 @@ t.test('the demo starts the simulator and the relay, and its curl lines answer r
   const health = /curl -s -X POST (\S+) -H "Authorization: Bearer (\S+)"\n/.exec(output)!
   t.ok(health, output)
   const [, healthUrl, jwt] = health
-  t.strictSame(await (await fetch(healthUrl, { method: 'POST', headers: { authorization: `Bearer ${jwt}` } })).json(), { data: { status: 'ok' } })
+  t.strictSame(await (await fetch(healthUrl, { method: 'POST', headers: { authorization: `Bearer ${jwt}` } })).json(), healthOk(1, { limit: 50 }), "the day's first request, under the demo's daily limit")
   const observe = /curl -s -X POST (\S+\/observe\/observables) .* -d '(.+)'\n/.exec(output)!
   const answer = await (await fetch(observe[1], {
     method: 'POST',

@@ -1,7 +1,7 @@
-// A short-lived circuit breaker per C1fApp key: after repeated upstream trouble (429, 5xx,
-// connection errors) the relay stops asking for a while, so a broken or rate-limiting C1fApp is
-// not hammered and the analyst gets the error at once, with what to do. No I/O: the caller
-// hands in the time.
+// A short-lived circuit breaker per C1fApp key: after repeated upstream trouble (5xx, connection
+// errors) the relay stops asking for a while, so a broken C1fApp is not hammered and the analyst
+// gets the error at once, with what to do. (C1fApp's 429 holds the key back by the daily quota's
+// rules instead: clients/quota.ts.) No I/O: the caller hands in the time.
 import { LRUCache } from 'lru-cache'
 import { RelayError } from '../relay-error.js'
 
@@ -34,11 +34,8 @@ export class CircuitBreaker {
     const state = this.#keys.get(key)
     if (state === undefined || state.openUntil <= now) return undefined
     const seconds = Math.ceil((state.openUntil - now) / 1000)
-    const advice = state.last!.code === 'too many requests'
-      ? "C1fApp's daily quota for this key may be used up"
-      : 'C1fApp seems to be down or unreachable'
     return new RelayError(state.last!.code,
-      `${state.last!.message} (${state.failures} failures in a row: ${advice}; the relay asks C1fApp again in ${seconds} s)`)
+      `${state.last!.message} (${state.failures} failures in a row: C1fApp seems to be down or unreachable; the relay asks C1fApp again in ${seconds} s)`)
   }
 
   /** How many keys are paused at `now` (read only: the metrics' gauge). */

@@ -20,7 +20,7 @@ const deliberate: FastifyPluginAsyncTypebox = async function deliberate (fastify
     onRequest: fastify.authenticate
   }, async function deliberateObservables (request) {
     const { observables, warnings } = observablesToQuery(request.body, fastify.config)
-    const outcomes = await fastify.c1fapp.lookupEach(request.c1fappKey, observables, request.log)
+    const outcomes = await fastify.c1fapp.lookupEach(request.c1fappKey, observables, request.log, request.dailyLimit)
     return deliberateAnswer(observables, outcomes, {
       limit: request.entitiesLimit,
       skipped: warnings,

@@ -22,7 +22,7 @@ const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
     onRequest: fastify.authenticate
   }, async function observeObservables (request) {
     const { observables, warnings } = observablesToQuery(request.body, fastify.config)
-    const outcomes = await fastify.c1fapp.lookupEach(request.c1fappKey, observables, request.log)
+    const outcomes = await fastify.c1fapp.lookupEach(request.c1fappKey, observables, request.log, request.dailyLimit)
     const { answer, keptPerObservable } = observeAnswer(observables, outcomes, {
       limit: request.entitiesLimit,
       skipped: warnings,

@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { createAnswerCache } from '../../clients/answer-cache.js'
 import { createC1fAppClient } from '../../clients/c1fapp.js'
 import { readConfig } from '../../lib/config.js'
+import { dayOf } from '../../lib/quota.js'
 import { RelayError } from '../../lib/relay-error.js'
 import { DEMO_OBSERVABLES } from '../../simulator/dataset.js'
 import { DEMO_API_KEY, startSimulator } from '../../simulator/server.js'
@@ -25,7 +26,14 @@ t.test('without cache or metrics: each call asks C1fApp, failures come back in p
   const client = createC1fAppClient(config, log)
   t.teardown(() => client.close())
   const [domain] = DEMO_OBSERVABLES
-  t.ok((await client.lookup(DEMO_API_KEY, domain.value)).records.length > 0, 'lookup: the records')
+  const { start, end } = dayOf(Date.now())
+  t.strictSame(await client.health(DEMO_API_KEY, undefined, domain.value), {
+    bucket_unit: 'day',
+    current_bucket_consumption: 1,
+    current_bucket_start_time: new Date(start).toISOString(),
+    current_bucket_end_time: new Date(end).toISOString(),
+    current_bucket_limit_reached: false
+  }, 'health: the quota, after one request')
   const outcomes = await client.lookupEach('a-wrong-key', [domain], log)
   t.ok(outcomes[0] instanceof RelayError, 'a wrong key: a RelayError in place')
   t.match(lines, [[{ code: 'forbidden', observableType: 'domain' }, 'C1fApp lookup failed']])
@@ -39,10 +47,11 @@ t.test('with the in-process cache and counting metrics: the second lookup is a h
   const { config } = readConfig({ SECRET_KEY, C1FAPP_API_URL: simulator.url })
   const { log } = warnings()
   const counted: string[] = []
-  const cache = await createAnswerCache(config, log, { cacheHit: kind => counted.push(`hit ${kind}`), cacheMiss: kind => counted.push(`miss ${kind}`), cacheError: kind => counted.push(`error ${kind}`) })
+  const cache = createAnswerCache(config, { cacheHit: kind => counted.push(`hit ${kind}`), cacheMiss: kind => counted.push(`miss ${kind}`), cacheError: kind => counted.push(`error ${kind}`) })
   let breakers: (() => number) | undefined
-  const client = createC1fAppClient(config, log, { cache, metrics: { c1fappRequest: outcome => counted.push(outcome), watchOpenBreakers: count => { breakers = count } } })
-  t.teardown(() => { client.close(); cache.close() })
+  const metrics = { c1fappRequest: (outcome: string) => counted.push(outcome), watchOpenBreakers: (count: () => number) => { breakers = count }, quotaHeld: () => {}, healthUnprobed: () => {} }
+  const client = createC1fAppClient(config, log, { cache, metrics })
+  t.teardown(() => client.close())
   const [domain] = DEMO_OBSERVABLES
   const [first] = await client.lookupEach(DEMO_API_KEY, [domain], log)
   const [second] = await client.lookupEach(DEMO_API_KEY, [domain], log)

@@ -184,12 +184,13 @@ t.test('records of contract §2.1 with mutated fields: CTIM, and every record wi
   t.equal(saved, 5, 'answers saved for the conformance check')
 })
 
-const STATUS_CODES: Record<number, string> = { 400: 'invalid argument', 401: 'unauthorized', 403: 'forbidden', 404: 'not found', 429: 'too many requests' }
+const STATUS_CODES: Record<number, string> = { 400: 'invalid argument', 401: 'unauthorized', 403: 'forbidden', 404: 'not found' }
 const NOTHING_FOUND = ['Unsupported request ? IPv4/Domain only', 'Empty Search! Available search: IPv4/URL/Domain']
 
 t.test('any text under any non-5xx status: data, nothing found, or the contract\'s error, never echoing the key', async t => {
   const relay = await buildRelay(t, ENV)
-  const status = fc.constantFrom(200, 201, 202, 203, 206, 300, 301, 302, 303, 307, 308, 400, 401, 402, 403, 404, 405, 409, 410, 418, 422, 429, 451)
+  // not 429: C1fApp's refusal holds the key back by the daily quota's rules (test/plugins/quota.test.ts)
+  const status = fc.constantFrom(200, 201, 202, 203, 206, 300, 301, 302, 303, 307, 308, 400, 401, 402, 403, 404, 405, 409, 410, 418, 422, 451)
   const text = fc.oneof(
     { weight: 4, arbitrary: hostileString({ maxLength: 400 }) },
     { weight: 2, arbitrary: fc.tuple(hostileString({ maxLength: 200 }), hostileString({ maxLength: 200 })).map(([before, after]) => `${before}${C1FAPP_KEY}${after}`) },

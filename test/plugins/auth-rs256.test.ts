@@ -3,12 +3,11 @@
 import t, { type Test } from 'tap'
 import { createSigner } from 'fast-jwt'
 import { generateKeyPairSync } from 'node:crypto'
-import { authorizationFailed, bearer, buildRelay, C1FAPP_KEY, observeBody, post, SECRET_KEY, token } from '../helper.js'
+import { authorizationFailed, bearer, buildRelay, C1FAPP_KEY, observeBody, post, SECRET_KEY, token, healthOk } from '../helper.js'
 import { configurationEnv, configurationToken, RELAY_PUBLIC_URL, signingKey, startJwksServer } from '../support/jwks.js'
 import { REASONS } from '../../lib/authorization.js'
 
 const now = () => Math.floor(Date.now() / 1000)
-const OK = { data: { status: 'ok' } }
 
 const keyA = signingKey('key-a')
 const keyB = signingKey('key-b')
@@ -32,7 +31,7 @@ t.test('a configuration token is verified against the JWKS of its jwks_host, and
   t.strictSame((await post(app, '/health', undefined, bearer(jwt))).json(),
     { errors: [{ type: 'fatal', code: 'forbidden', message: 'Unexpected response from C1fApp: Invalid API key' }] })
   t.equal(JSON.parse(simulator.requests[0].body).key, 'a-users-own-key', 'the key claim is the key sent to C1fApp')
-  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host)))).json(), OK)
+  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host)))).json(), healthOk(1))
   t.strictSame(jwks.requests, ['/.well-known/jwks'], 'fetched once, then cached')
   for (const route of ['/deliberate/observables', '/refer/observables', '/respond/observables']) {
     t.equal((await post(app, route, [], bearer(jwt))).statusCode, 200)
@@ -85,13 +84,13 @@ t.test('every reason of §1.3, and C1fApp is never asked', async t => {
 
 t.test('the audience may differ from RELAY_PUBLIC_URL by a trailing slash, and may be a list', async t => {
   const { app, jwks } = await setup(t, { RELAY_PUBLIC_URL: `${RELAY_PUBLIC_URL}/` })
-  for (const aud of [RELAY_PUBLIC_URL, `${RELAY_PUBLIC_URL}/`, ['https://someone-else.example', RELAY_PUBLIC_URL]]) {
-    t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host, { aud })))).json(), OK, JSON.stringify(aud))
+  for (const [i, aud] of [RELAY_PUBLIC_URL, `${RELAY_PUBLIC_URL}/`, ['https://someone-else.example', RELAY_PUBLIC_URL]].entries()) {
+    t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host, { aud })))).json(), healthOk(i + 1), JSON.stringify(aud))
   }
   t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host, { aud: `${RELAY_PUBLIC_URL}//` })))).json(),
     authorizationFailed(REASONS.wrongAudience))
   const exp = now() + 600
-  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host, { exp, nbf: now() - 10 })))).json(), OK, 'exp and nbf honoured when valid')
+  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host, { exp, nbf: now() - 10 })))).json(), healthOk(4), 'exp and nbf honoured when valid')
 })
 
 t.test('jwks_host is matched without case', async t => {
@@ -99,13 +98,13 @@ t.test('jwks_host is matched without case', async t => {
   t.teardown(() => jwks.close())
   const { app } = await buildRelay(t, configurationEnv(jwks, { JWKS_HOSTS: `LOCALHOST:${jwks.host.split(':')[1]}` }))
   const host = `LocalHost:${jwks.host.split(':')[1]}`
-  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, host)))).json(), OK)
+  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, host)))).json(), healthOk(1))
   t.strictSame(jwks.requests, ['/.well-known/jwks'])
 })
 
 t.test('a flood of unknown kids costs the host no fetch within 30 s; the cached set still answers', async t => {
   const { app, jwks, simulator } = await setup(t)
-  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host)))).json(), OK)
+  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host)))).json(), healthOk(1))
   t.equal(jwks.requests.length, 1)
   const flood = await Promise.all(Array.from({ length: 200 }, (_, i) =>
     post(app, '/health', undefined, bearer(configurationToken({ ...keyA, kid: `random-${i}` }, jwks.host)))))
@@ -114,7 +113,7 @@ t.test('a flood of unknown kids costs the host no fetch within 30 s; the cached 
   jwks.keys = [keyA.jwk, keyB.jwk]
   t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyB, jwks.host)))).json(), authorizationFailed(REASONS.kidNotFound),
     'a key published just now waits for the next fetch (test/lib/jwks-cache.test.ts: within 30 s)')
-  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host)))).json(), OK, 'the known key, from the cache')
+  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host)))).json(), healthOk(2), 'the known key, from the cache')
   t.equal(jwks.requests.length, 1)
   t.equal(simulator.requests.length, 2, 'C1fApp asked only for the good tokens')
 })
@@ -137,9 +136,9 @@ t.test('cheap claims first: a token with the wrong audience or no key never fetc
 
 t.test('JWKS_CACHE_TTL_MS: once a key expires the set is fetched again', async t => {
   const { app, jwks } = await setup(t, { JWKS_CACHE_TTL_MS: '1000' })
-  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host)))).json(), OK)
+  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host)))).json(), healthOk(1))
   await new Promise(resolve => setTimeout(resolve, 1100))
-  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host)))).json(), OK)
+  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host)))).json(), healthOk(2))
   t.equal(jwks.requests.length, 2)
 })
 
@@ -191,8 +190,8 @@ t.test('http is used only for loopback hosts with JWKS_ALLOW_HTTP; otherwise htt
 
 t.test('both schemes at once: an HS256 token and a configuration token are both accepted', async t => {
   const { app, jwks } = await setup(t)
-  t.strictSame((await post(app, '/health', undefined, bearer(token()))).json(), OK, 'HS256')
-  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host)))).json(), OK, 'RS256')
+  t.strictSame((await post(app, '/health', undefined, bearer(token()))).json(), healthOk(1), 'HS256')
+  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host)))).json(), healthOk(2), 'RS256')
   const publicPem = keyA.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string
   const rsaPublicPem = (await import('node:crypto')).createPublicKey(publicPem).export({ format: 'pem', type: 'spki' }) as string
   const claims = { jwks_host: jwks.host, aud: RELAY_PUBLIC_URL, key: C1FAPP_KEY }
@@ -212,7 +211,7 @@ t.test('both schemes at once: an HS256 token and a configuration token are both 
 
 t.test('only the configuration token (no SECRET_KEY): HS256 tokens are refused', async t => {
   const { app, jwks } = await setup(t, { SECRET_KEY: undefined })
-  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host)))).json(), OK)
+  t.strictSame((await post(app, '/health', undefined, bearer(configurationToken(keyA, jwks.host)))).json(), healthOk(1))
   t.strictSame((await post(app, '/health', undefined, bearer(token()))).json(), authorizationFailed(REASONS.wrongKey))
   t.strictSame((await post(app, '/health', undefined, bearer('not-a-jwt'))).json(), authorizationFailed(REASONS.wrongStructure))
   t.strictSame((await post(app, '/health', undefined, {})).json(), authorizationFailed(REASONS.noHeader))
@@ -256,7 +255,7 @@ t.test('a configuration token verified once is still refused once it expires', a
   const { app, jwks } = await setup(t)
   const exp = now() + 2
   const headers = bearer(configurationToken(keyA, jwks.host, { exp }))
-  for (let i = 0; i < 2; i++) t.strictSame((await post(app, '/health', undefined, headers)).json(), OK, `call ${i + 1}`)
+  for (let i = 0; i < 2; i++) t.strictSame((await post(app, '/health', undefined, headers)).json(), healthOk(i + 1), `call ${i + 1}`)
   await new Promise(resolve => setTimeout(resolve, exp * 1000 - Date.now() + 50))
   t.strictSame((await post(app, '/health', undefined, headers)).json(), authorizationFailed(REASONS.expired))
 })

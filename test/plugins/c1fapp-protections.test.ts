@@ -2,7 +2,7 @@
 // deadline per call, a cap on what is read, a per-key circuit breaker, and the answer cache.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { buildRelay, fatal, observeBody, post, token, bearer } from '../helper.js'
+import { buildRelay, fatal, healthOk, observeBody, post, token, bearer } from '../helper.js'
 
 const record = (feed = 'Phishtank') => ({ feed_label: [feed], reportime: ['2026-10-01'], confidence: [90], domain: ['a.example'] })
 const observe = (value = 'a.example') => [{ type: 'domain', value }]
@@ -26,12 +26,16 @@ t.test('retries stop at C1FAPP_RETRIES and the last answer is the error', async 
 
 t.test('4xx and 429 are never retried', async t => {
   const { app, simulator } = await buildRelay(t, { C1FAPP_RETRIES: '3' })
-  for (const [status, code] of [[429, 'too many requests'], [400, 'invalid argument'], [403, 'forbidden'], [404, 'not found']] as const) {
+  for (const [status, code] of [[400, 'invalid argument'], [403, 'forbidden'], [404, 'not found']] as const) {
     simulator.reset()
     simulator.script('*', { status, body: 'no' })
     t.strictSame((await post(app, '/health')).json(), fatal(code, 'Unexpected response from C1fApp: no'), `HTTP ${status}`)
     t.equal(simulator.requests.length, 1, `HTTP ${status}: asked once`)
   }
+  simulator.reset()
+  simulator.script('*', { status: 429, body: 'no' })
+  t.match((await post(app, '/observe/observables', observe())).json(), { errors: [{ type: 'fatal', code: 'too many requests' }] }, 'HTTP 429: the daily quota (test/plugins/quota.test.ts)')
+  t.equal(simulator.requests.length, 1, 'HTTP 429: asked once')
 })
 
 t.test('one deadline per call: retries end when it would pass', async t => {
@@ -80,18 +84,18 @@ t.test('an answer without a content-length is cut off once it passes C1FAPP_MAX_
 
 t.test('circuit breaker: repeated trouble pauses one key, not the others', async t => {
   const { app, simulator } = await buildRelay(t, { C1FAPP_BREAKER_FAILURES: '2', C1FAPP_BREAKER_COOLDOWN_S: '1' })
-  simulator.script('*', { status: 429, body: 'Too Many Requests' })
+  simulator.script('*', { status: 503, body: 'Service Unavailable' })
   for (let i = 0; i < 2; i++) {
-    t.strictSame((await post(app, '/health')).json(), fatal('too many requests', 'Unexpected response from C1fApp: Too Many Requests'))
+    t.strictSame((await post(app, '/health')).json(), fatal('unknown', 'Unexpected response from C1fApp: Service Unavailable'))
   }
   t.equal(simulator.requests.length, 2)
   const paused = (await post(app, '/observe/observables', observe())).json()
-  t.match(paused, { errors: [{ type: 'fatal', code: 'too many requests', message: /^Unexpected response from C1fApp: Too Many Requests \(2 failures in a row: C1fApp's daily quota for this key may be used up; the relay asks C1fApp again in 1 s\)$/ }] })
+  t.match(paused, { errors: [{ type: 'fatal', code: 'unknown', message: /^Unexpected response from C1fApp: Service Unavailable \(2 failures in a row: C1fApp seems to be down or unreachable; the relay asks C1fApp again in 1 s\)$/ }] })
   t.equal(simulator.requests.length, 2, 'C1fApp was not asked while paused')
   simulator.script('*', { body: [] })
-  t.strictSame((await post(app, '/health', undefined, bearer(token({ key: 'another-users-key' })))).json(), { data: { status: 'ok' } }, 'another key is not paused')
+  t.strictSame((await post(app, '/health', undefined, bearer(token({ key: 'another-users-key' })))).json(), healthOk(1), 'another key is not paused')
   await sleep(1100)
-  t.strictSame((await post(app, '/health')).json(), { data: { status: 'ok' } }, 'asked again after the cooldown')
+  t.strictSame((await post(app, '/health')).json(), healthOk(3), 'asked again after the cooldown (a paused lookup made no request)')
 })
 
 t.test('circuit breaker: 5xx and connection errors count, answers reset the count', async t => {
@@ -153,7 +157,7 @@ t.test('without a cache every call writes its answer anew', async t => {
   t.equal(simulator.requests.length, 2)
 })
 
-t.test('cache: nothing found is cached, errors are not, /health always asks', async t => {
+t.test('cache: nothing found is cached, errors are not, /health never reads it', async t => {
   const { app, simulator } = await buildRelay(t, { CACHE_TTL_S: '60' })
   simulator.script('none.example', { body: [] })
   simulator.script('fails.example', [{ status: 503, body: 'busy' }, { body: [record()] }])

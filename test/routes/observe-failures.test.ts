@@ -8,7 +8,7 @@ t.test('one failing observable never loses the others', async t => {
   const { app, simulator } = await buildRelay(t)
   simulator.script('phish.example', { body: [phishRecord()] })
   simulator.script('down.example', { status: 503, body: 'Service Unavailable' })
-  simulator.script('slow.example', { status: 429, body: 'Too Many Requests' })
+  simulator.script('slow.example', { status: 404, body: 'Not Found' })
   const body = observeBody(t, await post(app, '/observe/observables', [
     { type: 'domain', value: 'down.example' },
     { type: 'domain', value: 'phish.example' },
@@ -17,7 +17,7 @@ t.test('one failing observable never loses the others', async t => {
   t.equal(body.data.sightings.count, 1)
   t.strictSame(body.errors, [
     { type: 'fatal', code: 'unknown', message: 'Unexpected response from C1fApp: Service Unavailable' },
-    { type: 'fatal', code: 'too many requests', message: 'Unexpected response from C1fApp: Too Many Requests' }
+    { type: 'fatal', code: 'not found', message: 'Unexpected response from C1fApp: Not Found' }
   ])
 })
 
