@@ -46,7 +46,7 @@ async function main (argv: string[]): Promise<void> {
     ? checkKey(await askHidden(`${settings.jwt.key} (not shown as you type): `))
     : keyFromInput(await text(process.stdin)))
   const secret = options.secret ?? generateSecret()
-  console.log(jwtReport({ jwt: legacyToken(key, secret), secret, settings }))
+  console.log(jwtReport({ jwt: legacyToken(key, secret, options.dailyLimit), secret, settings }))
 }
 
 try {

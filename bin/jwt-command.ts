@@ -3,6 +3,7 @@
 import { randomInt } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { createSigner } from 'fast-jwt'
+import { dailyLimit, MAX_DAILY_LIMIT } from '../lib/quota.js'
 
 /** Bad input: the message is printed and the command exits with 1. */
 export class UsageError extends Error {
@@ -18,7 +19,7 @@ export const SECRET_LENGTH = 64
 /** The environment variable the command reads the C1fApp key from, before standard input. */
 export const KEY_VARIABLE = 'C1FAPP_API_KEY'
 
-export const USAGE = `Usage: c1fapp-relay jwt [--key <C1fApp API key>] [--secret <SECRET_KEY>]
+export const USAGE = `Usage: c1fapp-relay jwt [--key <C1fApp API key>] [--secret <SECRET_KEY>] [--daily-limit <requests>]
 
 Makes the legacy (HS256) token of the C1fApp module: a JWT that carries the C1fApp API key,
 signed with SECRET_KEY, which the relay verifies it with.
@@ -29,6 +30,9 @@ signed with SECRET_KEY, which the relay verifies it with.
                      for on the terminal, unechoed
   --secret <secret>  the SECRET_KEY to sign with, at least ${MIN_SECRET_LENGTH} characters;
                      without it a random ${SECRET_LENGTH}-character one is made
+  --daily-limit <n>  the requests a day the key's C1fApp plan allows (50, 3000 or 100000;
+                     1 to ${MAX_DAILY_LIMIT}): the relay makes none past it, and /health shows
+                     the day's count against it; without it the relay's C1FAPP_DAILY_LIMIT
   -h, --help         this text`
 
 export type Command = { command: 'help' } | { command: 'jwt', args: string[] }
@@ -43,6 +47,8 @@ export function parseCommand (argv: string[]): Command {
 export interface JwtOptions {
   key?: string
   secret?: string
+  /** the token's C1FAPP_DAILY_LIMIT claim (contract §6) */
+  dailyLimit?: number
   help: boolean
 }
 
@@ -70,6 +76,12 @@ export function keyFromInput (text: string): string {
   return key
 }
 
+export function checkDailyLimit (limit: string): number {
+  const requests = dailyLimit(limit)
+  if (requests === undefined) throw new UsageError(`--daily-limit must be a whole number of requests a day, from 1 to ${MAX_DAILY_LIMIT}.`)
+  return requests
+}
+
 export function checkSecret (secret: string): string {
   if (secret.length < MIN_SECRET_LENGTH) {
     throw new UsageError(`--secret is too short: SECRET_KEY must be at least ${MIN_SECRET_LENGTH} characters (leave --secret out to get a random one).`)
@@ -78,11 +90,11 @@ export function checkSecret (secret: string): string {
 }
 
 export function parseJwtArguments (args: string[]): JwtOptions {
-  let values: { key?: string, secret?: string, help?: boolean }
+  let values: { key?: string, secret?: string, 'daily-limit'?: string, help?: boolean }
   try {
     ({ values } = parseArgs({
       args,
-      options: { key: { type: 'string' }, secret: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { key: { type: 'string' }, secret: { type: 'string' }, 'daily-limit': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false
     }))
@@ -92,6 +104,7 @@ export function parseJwtArguments (args: string[]): JwtOptions {
   return {
     key: values.key === undefined ? undefined : checkKey(values.key),
     secret: values.secret === undefined ? undefined : checkSecret(values.secret),
+    dailyLimit: values['daily-limit'] === undefined ? undefined : checkDailyLimit(values['daily-limit']),
     help: values.help === true
   }
 }
@@ -103,9 +116,12 @@ export function generateSecret (length = SECRET_LENGTH): string {
   return Array.from({ length }, () => ALPHANUMERIC[randomInt(ALPHANUMERIC.length)]).join('')
 }
 
-/** The original relay's token: header {"alg":"HS256","typ":"JWT"}, payload exactly {"key": …}. */
-export function legacyToken (key: string, secret: string): string {
-  return createSigner({ key: secret, algorithm: 'HS256', noTimestamp: true })({ key })
+/**
+ * The original relay's token: header {"alg":"HS256","typ":"JWT"}, payload exactly {"key": …}, and
+ * the module's daily limit when there is one (the relay reads it; the original ignores it).
+ */
+export function legacyToken (key: string, secret: string, dailyLimit?: number): string {
+  return createSigner({ key: secret, algorithm: 'HS256', noTimestamp: true })(dailyLimit === undefined ? { key } : { key, C1FAPP_DAILY_LIMIT: dailyLimit })
 }
 
 export interface ModuleSettings {

@@ -72,6 +72,17 @@ t.test('jwt --secret: the given SECRET_KEY signs the token', async t => {
   t.strictSame((await post(app, '/health', undefined, bearer(printed(run.stdout).jwt))).json(), healthOk(1))
 })
 
+t.test('jwt --daily-limit: the module\'s limit in the token, which the relay keeps to', async t => {
+  const run = await cli('jwt', `--key=${C1FAPP_KEY}`, '--daily-limit', '50')
+  t.equal(run.code, 0)
+  t.equal(decoded(printed(run.stdout).jwt)[1], `{"key":"${C1FAPP_KEY}","C1FAPP_DAILY_LIMIT":50}`)
+  const { app } = await buildRelay(t, { SECRET_KEY: printed(run.stdout).secret })
+  t.strictSame((await post(app, '/health', undefined, bearer(printed(run.stdout).jwt))).json(), healthOk(1, { limit: 50 }), '/health: the day under the limit')
+  const wrong = await cli('jwt', `--key=${C1FAPP_KEY}`, '--daily-limit', 'lots')
+  t.equal(wrong.code, 1)
+  t.equal(wrong.stderr, '--daily-limit must be a whole number of requests a day, from 1 to 10000000.\n')
+})
+
 t.test('the key from C1FAPP_API_KEY or standard input, kept out of the command line', async t => {
   const [fromEnvironment, fromInput, fromBoth, twoLines] = await Promise.all([
     cliWith({ extra: { C1FAPP_API_KEY: C1FAPP_KEY } }, 'jwt'),
@@ -113,7 +124,7 @@ t.test('bad input: a clear message on stderr, nothing on stdout, exit code 1', a
 t.test('--help', async t => {
   for (const run of await Promise.all([cli('--help'), cli('jwt', '-h')])) {
     t.equal(run.code, 0)
-    t.match(run.stdout, /^Usage: c1fapp-relay jwt \[--key <C1fApp API key>\] \[--secret <SECRET_KEY>\]\n/)
+    t.match(run.stdout, /^Usage: c1fapp-relay jwt \[--key <C1fApp API key>\] \[--secret <SECRET_KEY>\] \[--daily-limit <requests>\]\n/)
   }
 })
 
