@@ -29,6 +29,8 @@ t.test('defaults', async t => {
     C1FAPP_MAX_ANSWER_BYTES: 16777216,
     C1FAPP_BREAKER_FAILURES: 5,
     C1FAPP_BREAKER_COOLDOWN_S: 30,
+    C1FAPP_QUOTA_BACKOFF_S: 900,
+    HEALTH_TRUST_S: 600,
     CACHE_TTL_S: 600,
     CACHE_MAX_MB: 64,
     CACHE_REDIS_TIMEOUT_MS: 250,
@@ -186,4 +188,18 @@ t.test('the config plugin decorates the instance and logs the warnings once', as
   t.equal(server.config.CTR_ENTITIES_LIMIT, 100)
   t.equal(lines.length, 1)
   t.match(JSON.parse(lines[0]), { level: 40, msg: 'CTR_ENTITIES_LIMIT must be a positive integer; using the default 100' })
+})
+
+t.test('the daily quota: C1FAPP_DAILY_LIMIT (unset: counted, not enforced), HEALTH_TRUST_S, C1FAPP_QUOTA_BACKOFF_S', async t => {
+  t.equal(readConfig(secret).config.C1FAPP_DAILY_LIMIT, undefined)
+  const { config } = readConfig({ ...secret, C1FAPP_DAILY_LIMIT: '50', HEALTH_TRUST_S: '0', C1FAPP_QUOTA_BACKOFF_S: '86400' })
+  t.strictSame([config.C1FAPP_DAILY_LIMIT, config.HEALTH_TRUST_S, config.C1FAPP_QUOTA_BACKOFF_S], [50, 0, 86400])
+  for (const [name, value, rule] of [
+    ['C1FAPP_DAILY_LIMIT', '0', "requests a day each C1fApp key may make, unless its token's C1FAPP_DAILY_LIMIT claim says otherwise (1–10000000; unset: counted, not enforced)"],
+    ['C1FAPP_DAILY_LIMIT', '10000001', "requests a day each C1fApp key may make, unless its token's C1FAPP_DAILY_LIMIT claim says otherwise (1–10000000; unset: counted, not enforced)"],
+    ['HEALTH_TRUST_S', '86401', 'seconds a key that C1fApp answered is reported healthy by /health without asking C1fApp again (0 asks every time, at most 86400)'],
+    ['C1FAPP_QUOTA_BACKOFF_S', '0', 'seconds a key makes no C1fApp request after C1fApp refused it with HTTP 429 and no usable Retry-After (1–86400)']
+  ]) {
+    t.throws(() => readConfig({ ...secret, [name]: value }), { message: `Invalid configuration: ${name} is invalid: it must be ${rule}` }, `${name}=${value}`)
+  }
 })
