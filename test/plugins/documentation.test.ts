@@ -36,7 +36,8 @@ t.test('the CTIM model and the envelope are named components, and the routes ref
   const { app } = await buildRelay(t)
   const spec = (await app.inject({ method: 'GET', url: '/documentation/json' })).json()
   const names = ['EnvelopeError', 'Observable', 'ObservedRelation', 'Sighting', 'Indicator', 'Relationship',
-    'Judgement', 'Verdict', 'ValidTime', 'ObserveBundle', 'ObserveBundleEnvelope', 'DeliberateBundle', 'DeliberateBundleEnvelope']
+    'Judgement', 'Verdict', 'ValidTime', 'ObserveBundle', 'ObserveBundleEnvelope', 'DeliberateBundle', 'DeliberateBundleEnvelope',
+    'Health', 'HealthEnvelope', 'QuotaValues']
   t.strictSame(Object.keys(spec.components.schemas).sort(), [...names].sort(), 'no def-N and no unnamed component')
   const text = JSON.stringify(spec)
   for (const name of names) {
@@ -48,4 +49,6 @@ t.test('the CTIM model and the envelope are named components, and the routes ref
   t.strictSame(spec.paths['/deliberate/observables'].post.responses[200].content['application/json'].schema,
     { $ref: '#/components/schemas/DeliberateBundleEnvelope' })
   t.strictSame(spec.components.schemas.Sighting.properties.observables.items, { $ref: '#/components/schemas/Observable' })
+  t.strictSame(spec.paths['/health'].post.responses[200].content['application/json'].schema,
+    { $ref: '#/components/schemas/HealthEnvelope' }, "/health's answer, with the key's quota")
 })
