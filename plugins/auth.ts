@@ -8,14 +8,15 @@ import type { FastifyRequest } from 'fastify'
 import { createDecoder, createVerifier } from 'fast-jwt'
 import fp from 'fastify-plugin'
 import {
-  allowedJwksHost, authorizationError, bearerToken, c1fappKey, checkAudience, claimedEntitiesLimit,
+  allowedJwksHost, authorizationError, bearerToken, c1fappKey, checkAudience, claimedEntitiesLimit, claimedSightings,
   JWKS_PATH, jwksOrigin, tokenKid, REASONS, tokenFailure, tokenScheme
 } from '../lib/authorization.js'
 import { JwksCache, readKeySet, type KeySet } from '../lib/jwks-cache.js'
+import type { SightingsMode } from '../lib/sightings-mode.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** onRequest hook of the authenticated routes: sets request.c1fappKey and request.entitiesLimit, or throws */
+    /** onRequest hook of the authenticated routes: sets request.c1fappKey, request.entitiesLimit and request.sightings, or throws */
     authenticate: (request: FastifyRequest) => Promise<void>
   }
   interface FastifyRequest {
@@ -23,6 +24,8 @@ declare module 'fastify' {
     c1fappKey: string
     /** CTR_ENTITIES_LIMIT for this call: the configuration token's claim, or the environment's */
     entitiesLimit: number
+    /** C1FAPP_SIGHTINGS for this call: the token's claim (either scheme), or the environment's */
+    sightings: SightingsMode
   }
 }
 
@@ -122,6 +125,7 @@ export default fp(async function auth (fastify) {
 
   fastify.decorateRequest('c1fappKey', '')
   fastify.decorateRequest('entitiesLimit', 0)
+  fastify.decorateRequest('sightings', config.C1FAPP_SIGHTINGS)
 
   fastify.decorate('authenticate', async function authenticate (request: FastifyRequest) {
     const token = bearerToken(request.headers.authorization)
@@ -140,10 +144,12 @@ export default fp(async function auth (fastify) {
       }
       request.c1fappKey = c1fappKey(payload)
       request.entitiesLimit = config.CTR_ENTITIES_LIMIT
+      request.sightings = claimedSightings(payload as Record<string, unknown>, config.C1FAPP_SIGHTINGS)
     } else {
       const payload = await verifyConfigurationToken(request, token, decoded)
       request.c1fappKey = c1fappKey(payload)
       request.entitiesLimit = claimedEntitiesLimit(payload, config.CTR_ENTITIES_LIMIT)
+      request.sightings = claimedSightings(payload, config.C1FAPP_SIGHTINGS)
     }
   })
 }, { name: 'auth', fastify: '5.x', dependencies: ['config'] })
