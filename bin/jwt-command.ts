@@ -3,6 +3,7 @@
 import { randomInt } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { createSigner } from 'fast-jwt'
+import { sightingsMode, SIGHTINGS_MODES, type SightingsMode } from '../lib/sightings-mode.js'
 
 /** Bad input: the message is printed and the command exits with 1. */
 export class UsageError extends Error {
@@ -18,7 +19,7 @@ export const SECRET_LENGTH = 64
 /** The environment variable the command reads the C1fApp key from, before standard input. */
 export const KEY_VARIABLE = 'C1FAPP_API_KEY'
 
-export const USAGE = `Usage: c1fapp-relay jwt [--key <C1fApp API key>] [--secret <SECRET_KEY>]
+export const USAGE = `Usage: c1fapp-relay jwt [--key <C1fApp API key>] [--secret <SECRET_KEY>] [--sightings each|per-feed]
 
 Makes the legacy (HS256) token of the C1fApp module: a JWT that carries the C1fApp API key,
 signed with SECRET_KEY, which the relay verifies it with.
@@ -29,6 +30,9 @@ signed with SECRET_KEY, which the relay verifies it with.
                      for on the terminal, unechoed
   --secret <secret>  the SECRET_KEY to sign with, at least ${MIN_SECRET_LENGTH} characters;
                      without it a random ${SECRET_LENGTH}-character one is made
+  --sightings <mode> the token's C1FAPP_SIGHTINGS: each (a sighting per C1fApp record) or
+                     per-feed (a sighting per feed of each observable); without it the
+                     relay's C1FAPP_SIGHTINGS decides (each unless set)
   -h, --help         this text`
 
 export type Command = { command: 'help' } | { command: 'jwt', args: string[] }
@@ -43,6 +47,8 @@ export function parseCommand (argv: string[]): Command {
 export interface JwtOptions {
   key?: string
   secret?: string
+  /** the token's C1FAPP_SIGHTINGS claim */
+  sightings?: SightingsMode
   help: boolean
 }
 
@@ -78,22 +84,33 @@ export function checkSecret (secret: string): string {
 }
 
 export function parseJwtArguments (args: string[]): JwtOptions {
-  let values: { key?: string, secret?: string, help?: boolean }
+  let values: { key?: string, secret?: string, sightings?: string, help?: boolean }
   try {
     ({ values } = parseArgs({
       args,
-      options: { key: { type: 'string' }, secret: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { key: { type: 'string' }, secret: { type: 'string' }, sightings: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false
     }))
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n\n${USAGE}`)
   }
-  return {
+  const sightings = values.sightings === undefined ? undefined : sightingsMode(values.sightings)
+  if (values.sightings !== undefined && sightings === undefined) {
+    throw new UsageError(`--sightings must be ${SIGHTINGS_MODES.join(' or ')}.\n\n${USAGE}`)
+  }
+  const options: JwtOptions = {
     key: values.key === undefined ? undefined : checkKey(values.key),
     secret: values.secret === undefined ? undefined : checkSecret(values.secret),
     help: values.help === true
   }
+  if (sightings !== undefined) options.sightings = sightings
+  return options
+}
+
+/** The module settings a token carries beside the key, as the relay reads them (lib/authorization.ts's SETTING_CLAIMS). */
+export function settingClaims (options: JwtOptions): Record<string, unknown> {
+  return options.sightings === undefined ? {} : { C1FAPP_SIGHTINGS: options.sightings }
 }
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
@@ -103,9 +120,12 @@ export function generateSecret (length = SECRET_LENGTH): string {
   return Array.from({ length }, () => ALPHANUMERIC[randomInt(ALPHANUMERIC.length)]).join('')
 }
 
-/** The original relay's token: header {"alg":"HS256","typ":"JWT"}, payload exactly {"key": …}. */
-export function legacyToken (key: string, secret: string): string {
-  return createSigner({ key: secret, algorithm: 'HS256', noTimestamp: true })({ key })
+/**
+ * The original relay's token: header {"alg":"HS256","typ":"JWT"}, payload exactly {"key": …}, and
+ * the module settings `claims` after the key, when any.
+ */
+export function legacyToken (key: string, secret: string, claims: Record<string, unknown> = {}): string {
+  return createSigner({ key: secret, algorithm: 'HS256', noTimestamp: true })({ key, ...claims })
 }
 
 export interface ModuleSettings {
