@@ -48,7 +48,7 @@ t.test('the hosted scheme: configuration token, RS256, a region the relay allows
   t.match(properties.url, /^https:\/\/[^/]+$/)
 })
 
-t.test("every custom_ field of the form is a claim the relay honours, and every claim it honours is in the form", async t => {
+t.test('every custom_ field of the form is a claim the relay honours, and every claim it honours is in the form', async t => {
   t.strictSame(spec.map(({ key }) => key.replace(/^custom_/, '')).sort(), [...SETTING_CLAIMS].sort())
   t.ok(spec.every(({ key }) => key.startsWith('custom_')), 'Threat Response puts custom_ fields into the token')
   t.strictSame(spec.map(({ key, type, required }) => ({ key, type, required })), [
@@ -79,7 +79,7 @@ t.test("the module type as today's Cisco XDR reads it: a threat-intel product, w
   t.strictSame(moduleType.product_categories, ['threat-intel'])
   t.ok(moduleType.external_references.length >= 2)
   for (const { label, link } of moduleType.external_references) t.ok(label !== '' && /^https:\/\//.test(link), label)
-  t.equal(moduleType.disable_automatic_health_check, false, "health checks cost at most one C1fApp request (contract §6)")
+  t.equal(moduleType.disable_automatic_health_check, false, 'health checks cost at most one C1fApp request (contract §6)')
   t.notOk('logo' in moduleType, "C1fApp's logo is not ours to ship")
 })
 

@@ -1,6 +1,6 @@
 // Contract §3.3: with `per-feed`, one sighting per observable and feed of its kept records, on the
 // pure mapping, rule by rule; the rest of the bundle as with `each`.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { Value } from '@sinclair/typebox/value'
 import { indicatorId, mapObserveBundle, sightingDescription } from '../../../lib/ctim/bundle.js'
 import { RELATION_ORIGIN } from '../../../lib/ctim/relations.js'
@@ -11,7 +11,7 @@ import { ObserveBundleSchema } from '../../../lib/schemas/ctim.js'
 import { conformanceProblems } from '../../support/ctim-conformance.js'
 import { domain, ip, JUDGING, record, url } from '../../support/records.js'
 
-function perFeed (t: Parameters<Parameters<typeof t.test>[1]>[0], observable: Observable, records: unknown[], limit = 100) {
+function perFeed (t: Test, observable: Observable, records: unknown[], limit = 100) {
   const mapped = mapObserveBundle([{ observable, records }], limit, { ...JUDGING, sightings: 'per-feed' })
   t.ok(Value.Check(ObserveBundleSchema, mapped.bundle), 'the bundle matches the answer schema')
   t.strictSame(conformanceProblems({ data: mapped.bundle }), [], "Threat Response's schema")
