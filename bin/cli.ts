@@ -5,7 +5,7 @@ import settings from '../module_settings.json' with { type: 'json' }
 import { text } from 'node:stream/consumers'
 import {
   checkKey, generateSecret, givenKey, jwtReport, keyFromInput, legacyToken, parseCommand, parseJwtArguments,
-  typeHidden, UsageError, USAGE, type HiddenInput
+  settingClaims, typeHidden, UsageError, USAGE, type HiddenInput
 } from './jwt-command.js'
 
 /** Reads a line from the terminal without echoing it (raw mode: the terminal shows nothing). */
@@ -46,7 +46,7 @@ async function main (argv: string[]): Promise<void> {
     ? checkKey(await askHidden(`${settings.jwt.key} (not shown as you type): `))
     : keyFromInput(await text(process.stdin)))
   const secret = options.secret ?? generateSecret()
-  console.log(jwtReport({ jwt: legacyToken(key, secret, options.dailyLimit), secret, settings }))
+  console.log(jwtReport({ jwt: legacyToken(key, secret, settingClaims(options)), secret, settings }))
 }
 
 try {

@@ -45,8 +45,13 @@ const relay = await orStop(start({
 
 const { port } = relay.server.address() as AddressInfo
 const base = `http://127.0.0.1:${port}`
-// the module's settings, as `c1fapp-relay jwt --daily-limit 50` writes them into the token
-const jwt = createSigner({ key: secretKey, algorithm: 'HS256' })({ key: DEMO_API_KEY, C1FAPP_DAILY_LIMIT: DEMO_DAILY_LIMIT })
+// A module's settings travel in its token: the key, the plan's daily limit (as `c1fapp-relay jwt
+// --daily-limit 50` writes it), and in the second token C1FAPP_SIGHTINGS per-feed
+const sign = createSigner({ key: secretKey, algorithm: 'HS256' })
+const settings = { key: DEMO_API_KEY, C1FAPP_DAILY_LIMIT: DEMO_DAILY_LIMIT }
+const perFeedSettings = { ...settings, C1FAPP_SIGHTINGS: 'per-feed' }
+const jwt = sign(settings)
+const perFeedJwt = sign(perFeedSettings)
 const body = JSON.stringify(DEMO_OBSERVABLES)
 
 console.log(`C1fApp simulator  ${simulator.url}  (its key: ${DEMO_API_KEY})
@@ -54,10 +59,14 @@ C1fApp relay      ${base}  (OpenAPI: ${base}/documentation)
 
 SECRET_KEY=${secretKey}
 JWT=${jwt}
-Module settings in the JWT: daily limit ${DEMO_DAILY_LIMIT} requests (C1FAPP_DAILY_LIMIT; /health shows the day's count)
+  module settings ${JSON.stringify(settings)}: a sighting per C1fApp record, at most ${DEMO_DAILY_LIMIT} requests a day (/health shows the day's count)
+PER_FEED_JWT=${perFeedJwt}
+  module settings ${JSON.stringify(perFeedSettings)}: a sighting per feed
+  (c1fapp-relay jwt --sightings per-feed, or the module form's Sightings field)
 
 curl -s -X POST ${base}/health -H "Authorization: Bearer ${jwt}"
 curl -s -X POST ${base}/observe/observables -H "Authorization: Bearer ${jwt}" -H 'Content-Type: application/json' -d '${body}'
+curl -s -X POST ${base}/observe/observables -H "Authorization: Bearer ${perFeedJwt}" -H 'Content-Type: application/json' -d '${body}'
 curl -s -X POST ${base}/deliberate/observables -H "Authorization: Bearer ${jwt}" -H 'Content-Type: application/json' -d '${body}'
 
 Ctrl-C stops both.`)

@@ -4,6 +4,7 @@ import { randomInt } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { createSigner } from 'fast-jwt'
 import { dailyLimit, MAX_DAILY_LIMIT } from '../lib/quota.js'
+import { sightingsMode, SIGHTINGS_MODES, type SightingsMode } from '../lib/sightings-mode.js'
 
 /** Bad input: the message is printed and the command exits with 1. */
 export class UsageError extends Error {
@@ -20,6 +21,7 @@ export const SECRET_LENGTH = 64
 export const KEY_VARIABLE = 'C1FAPP_API_KEY'
 
 export const USAGE = `Usage: c1fapp-relay jwt [--key <C1fApp API key>] [--secret <SECRET_KEY>] [--daily-limit <requests>]
+                          [--sightings each|per-feed]
 
 Makes the legacy (HS256) token of the C1fApp module: a JWT that carries the C1fApp API key,
 signed with SECRET_KEY, which the relay verifies it with.
@@ -33,6 +35,9 @@ signed with SECRET_KEY, which the relay verifies it with.
   --daily-limit <n>  the requests a day the key's C1fApp plan allows (50, 3000 or 100000;
                      1 to ${MAX_DAILY_LIMIT}): the relay makes none past it, and /health shows
                      the day's count against it; without it the relay's C1FAPP_DAILY_LIMIT
+  --sightings <mode> the token's C1FAPP_SIGHTINGS: each (a sighting per C1fApp record) or
+                     per-feed (a sighting per feed of each observable); without it the
+                     relay's C1FAPP_SIGHTINGS decides (each unless set)
   -h, --help         this text`
 
 export type Command = { command: 'help' } | { command: 'jwt', args: string[] }
@@ -49,6 +54,8 @@ export interface JwtOptions {
   secret?: string
   /** the token's C1FAPP_DAILY_LIMIT claim (contract §6) */
   dailyLimit?: number
+  /** the token's C1FAPP_SIGHTINGS claim */
+  sightings?: SightingsMode
   help: boolean
 }
 
@@ -90,22 +97,36 @@ export function checkSecret (secret: string): string {
 }
 
 export function parseJwtArguments (args: string[]): JwtOptions {
-  let values: { key?: string, secret?: string, 'daily-limit'?: string, help?: boolean }
+  let values: { key?: string, secret?: string, 'daily-limit'?: string, sightings?: string, help?: boolean }
   try {
     ({ values } = parseArgs({
       args,
-      options: { key: { type: 'string' }, secret: { type: 'string' }, 'daily-limit': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { key: { type: 'string' }, secret: { type: 'string' }, 'daily-limit': { type: 'string' }, sightings: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false
     }))
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n\n${USAGE}`)
   }
-  return {
+  const sightings = values.sightings === undefined ? undefined : sightingsMode(values.sightings)
+  if (values.sightings !== undefined && sightings === undefined) {
+    throw new UsageError(`--sightings must be ${SIGHTINGS_MODES.join(' or ')}.\n\n${USAGE}`)
+  }
+  const options: JwtOptions = {
     key: values.key === undefined ? undefined : checkKey(values.key),
     secret: values.secret === undefined ? undefined : checkSecret(values.secret),
-    dailyLimit: values['daily-limit'] === undefined ? undefined : checkDailyLimit(values['daily-limit']),
     help: values.help === true
+  }
+  if (values['daily-limit'] !== undefined) options.dailyLimit = checkDailyLimit(values['daily-limit'])
+  if (sightings !== undefined) options.sightings = sightings
+  return options
+}
+
+/** The module settings a token carries beside the key, as the relay reads them (lib/authorization.ts's SETTING_CLAIMS). */
+export function settingClaims (options: JwtOptions): Record<string, unknown> {
+  return {
+    ...(options.dailyLimit === undefined ? {} : { C1FAPP_DAILY_LIMIT: options.dailyLimit }),
+    ...(options.sightings === undefined ? {} : { C1FAPP_SIGHTINGS: options.sightings })
   }
 }
 
@@ -118,10 +139,10 @@ export function generateSecret (length = SECRET_LENGTH): string {
 
 /**
  * The original relay's token: header {"alg":"HS256","typ":"JWT"}, payload exactly {"key": …}, and
- * the module's daily limit when there is one (the relay reads it; the original ignores it).
+ * the module settings `claims` after the key, when any.
  */
-export function legacyToken (key: string, secret: string, dailyLimit?: number): string {
-  return createSigner({ key: secret, algorithm: 'HS256', noTimestamp: true })(dailyLimit === undefined ? { key } : { key, C1FAPP_DAILY_LIMIT: dailyLimit })
+export function legacyToken (key: string, secret: string, claims: Record<string, unknown> = {}): string {
+  return createSigner({ key: secret, algorithm: 'HS256', noTimestamp: true })({ key, ...claims })
 }
 
 export interface ModuleSettings {

@@ -4,6 +4,7 @@
 import { isIPv4 } from 'node:net'
 import { entitiesLimit } from './entities-limit.js'
 import { RelayError } from './relay-error.js'
+import { sightingsMode, type SightingsMode } from './sightings-mode.js'
 
 export const REASONS = {
   noHeader: 'Authorization header is missing',
@@ -109,6 +110,18 @@ export function checkAudience (payload: Record<string, unknown>, publicUrl: stri
   if (!audiences.some(aud => typeof aud === 'string' && trim(aud) === trim(publicUrl))) {
     throw authorizationError(REASONS.wrongAudience)
   }
+}
+
+/**
+ * The claims of a token that the relay honours: each is a setting of the module's form
+ * (module_type.json's `custom_<claim>` fields, which Threat Response puts into the token without
+ * the prefix), read by the function of that name below or in plugins/auth.ts.
+ */
+export const SETTING_CLAIMS = ['key', 'CTR_ENTITIES_LIMIT', 'C1FAPP_SIGHTINGS', 'C1FAPP_DAILY_LIMIT'] as const
+
+/** The token's C1FAPP_SIGHTINGS claim (either scheme), or the environment's when it is absent or unusable. */
+export function claimedSightings (payload: Record<string, unknown>, fallback: SightingsMode): SightingsMode {
+  return sightingsMode(payload.C1FAPP_SIGHTINGS) ?? fallback
 }
 
 /** The configuration token's CTR_ENTITIES_LIMIT claim, or the environment's limit when it is absent or unusable. */

@@ -6,6 +6,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { DEFAULT_ENTITIES_LIMIT, entitiesLimit, MAX_ENTITIES_LIMIT } from './entities-limit.js'
 import { MAX_DAILY_LIMIT } from './quota.js'
+import { DEFAULT_SIGHTINGS, SIGHTINGS_MODES } from './sightings-mode.js'
 
 export const DEFAULT_JWKS_HOSTS = 'visibility.amp.cisco.com,visibility.eu.amp.cisco.com,visibility.apjc.amp.cisco.com'
 export const DEFAULT_C1FAPP_API_URL = 'https://www.c1fapp.com/cifapp/api/'
@@ -44,6 +45,7 @@ export const EnvironmentSchema = Type.Object({
   MAX_VALUE_LENGTH: Type.Integer({ minimum: 16, maximum: 65536, default: 4096, description: 'characters of a looked-up value, longer ones skipped with a warning (16–65536)' }),
   MAX_BODY_BYTES: Type.Integer({ minimum: 1024, maximum: 67108864, default: 1048576, description: 'bytes of one request body (1024–67108864)' }),
   JUDGEMENT_VALID_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 7, description: 'days a judgement and its verdict stay valid from the call (1–365)' }),
+  C1FAPP_SIGHTINGS: Type.Union(SIGHTINGS_MODES.map(mode => Type.Literal(mode)), { default: DEFAULT_SIGHTINGS, description: "each (a sighting per C1fApp record) or per-feed (a sighting per feed of each observable), unless the token's C1FAPP_SIGHTINGS claim says otherwise" }),
   ANSWER_MAX_BYTES: Type.Integer({ minimum: 10000, maximum: 268435456, default: 5000000, description: 'bytes of one observe answer at most; past it each observable keeps fewer sightings (10000–268435456)' }),
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 1000, description: 'the event-loop delay over which relay calls are refused as overloaded, in milliseconds (0 turns the check off; up to 60000)' }),
   MAX_HEAP_USED_BYTES: Type.Optional(Type.Integer({ minimum: 0, description: 'the V8 heap use over which relay calls are refused as overloaded, in bytes (0 turns the check off; unset: 90% of the V8 heap limit)' })),

@@ -2,14 +2,20 @@
 // label ever holds a key, a token or an observable value, and every series stays bounded.
 import type { RelayError } from './relay-error.js'
 
-/** How a relay call ended, as Threat Response saw it. */
-export type EnvelopeOutcome = 'ok' | 'partial' | 'error'
+/** How a relay call ended, as Threat Response saw it: `failure` is a response action that failed (respond/trigger). */
+export type EnvelopeOutcome = 'ok' | 'partial' | 'error' | 'failure'
 export type CallOutcome = EnvelopeOutcome | 'client_error' | 'server_error'
 
-/** What an answer object says: `ok` (data only), `partial` (data and errors) or `error` (errors only); null when it is no envelope. */
+/**
+ * What an answer object says: `ok` (data only), `partial` (data and errors), `error` (errors only),
+ * or `failure` (`{"data":{"status":"failure"}}`, respond/trigger's answer, contract §1); null when it
+ * is no envelope.
+ */
 export function envelopeOutcome (answer: unknown): EnvelopeOutcome | null {
   if (typeof answer !== 'object' || answer === null) return null
-  if ((answer as { errors?: unknown }).errors === undefined) return 'ok'
+  if ((answer as { errors?: unknown }).errors === undefined) {
+    return (answer as { data?: { status?: unknown } }).data?.status === 'failure' ? 'failure' : 'ok'
+  }
   return (answer as { data?: unknown }).data === undefined ? 'error' : 'partial'
 }
 

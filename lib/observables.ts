@@ -1,5 +1,5 @@
 // The observables a call looks up (contract §1.1): supported types, each once, within the limits.
-import { RelayError } from './relay-error.js'
+import { ownerSetting, RelayError } from './relay-error.js'
 import type { ObservableLimits, ObservablesBody } from './schemas/observables.js'
 
 export const SUPPORTED_TYPES = ['domain', 'ip', 'url'] as const
@@ -30,19 +30,28 @@ function longerThan (value: string, limit: number): boolean {
 }
 
 const NAMED_AT_MOST = 5
+/** A value too long to look up is named by its beginning: it may be megabytes. */
+export const NAMED_VALUE_CHARACTERS = 40
 
-function tooLongWarning (positions: string[], limit: number): RelayError {
-  const named = positions.slice(0, NAMED_AT_MOST).join(', ')
-  const more = positions.length > NAMED_AT_MOST ? ` and ${positions.length - NAMED_AT_MOST} more` : ''
-  const what = positions.length === 1 ? 'observable was' : 'observables were'
+/** An observable as the analyst typed it, `domain "…"`, a long value cut to its beginning and its length. */
+function named ({ type, value }: Observable): string {
+  const points = [...value]
+  if (points.length <= NAMED_VALUE_CHARACTERS) return `${type} ${JSON.stringify(value)}`
+  return `${type} ${JSON.stringify(`${points.slice(0, NAMED_VALUE_CHARACTERS).join('')}…`)} (${points.length} characters)`
+}
+
+function tooLongWarning (tooLong: Observable[], limit: number): RelayError {
+  const listed = tooLong.slice(0, NAMED_AT_MOST).map(named).join(', ')
+  const more = tooLong.length > NAMED_AT_MOST ? ` and ${tooLong.length - NAMED_AT_MOST} more` : ''
+  const what = tooLong.length === 1 ? 'observable was' : 'observables were'
   return new RelayError('invalid argument',
-    `${positions.length} ${what} not looked up: the value is longer than the limit of ${limit} characters (MAX_VALUE_LENGTH): ${named}${more}.`, 'warning')
+    `${tooLong.length} ${what} not looked up: the value is longer than the limit of ${limit} characters (${ownerSetting('MAX_VALUE_LENGTH')}): ${listed}${more}.`, 'warning')
 }
 
 function tooManyWarning (leftOut: number, limit: number): RelayError {
   const what = leftOut === 1 ? 'observable was' : 'observables were'
   return new RelayError('invalid argument',
-    `${leftOut} ${what} not looked up: only the first ${limit} distinct domain, ip and url observables of a call are (MAX_OBSERVABLES).`, 'warning')
+    `${leftOut} ${what} not looked up: only the first ${limit} distinct domain, ip and url observables of a call are (${ownerSetting('MAX_OBSERVABLES')}).`, 'warning')
 }
 
 /**
@@ -54,13 +63,13 @@ function tooManyWarning (leftOut: number, limit: number): RelayError {
 export function observablesToQuery (body: ObservablesBody, limits: ObservableLimits): ObservablesToQuery {
   const seen = new Set<string>()
   const observables: Observable[] = []
-  const tooLong: string[] = []
+  const tooLong: Observable[] = []
   let leftOut = 0
-  for (const [index, { type, value }] of body.entries()) {
+  for (const { type, value } of body) {
     const key = `${type}\u0000${value}`
     if (!isSupported(type) || seen.has(key)) continue
     seen.add(key)
-    if (longerThan(value, limits.MAX_VALUE_LENGTH)) tooLong.push(`body/${index} (${type})`)
+    if (longerThan(value, limits.MAX_VALUE_LENGTH)) tooLong.push({ type, value })
     else if (observables.length < limits.MAX_OBSERVABLES) observables.push({ type, value })
     else leftOut++
   }

@@ -1,6 +1,6 @@
 // What the analyst is told when the relay refuses a call it cannot serve well: overloaded (the
 // thresholds of @fastify/under-pressure), or shutting down. Pure: plugins/load-shedding.ts decides when.
-import { RelayError } from './relay-error.js'
+import { ownerSetting, RelayError } from './relay-error.js'
 
 /** Seconds a client is asked to wait (Retry-After): a few of under-pressure's one-second samples. */
 export const RETRY_AFTER_SECONDS = 5
@@ -22,9 +22,9 @@ export function overloadError (type: string, value: number | undefined, limits: 
   const measure = value ?? Number.NaN
   const reasons: Record<string, string> = {
     // under-pressure reports Infinity when the loop was blocked through a whole sample
-    eventLoopDelay: `event-loop delay ${Number.isFinite(measure) ? `${Math.round(measure)} ms` : 'too long to measure'}, over MAX_EVENT_LOOP_DELAY_MS=${limits.MAX_EVENT_LOOP_DELAY_MS}`,
-    heapUsedBytes: `heap used ${mebibytes(measure)}, over MAX_HEAP_USED_BYTES=${limits.MAX_HEAP_USED_BYTES}`,
-    rssBytes: `resident memory ${mebibytes(measure)}, over MAX_RSS_BYTES=${limits.MAX_RSS_BYTES}`
+    eventLoopDelay: `event-loop delay ${Number.isFinite(measure) ? `${Math.round(measure)} ms` : 'too long to measure'}, over ${ownerSetting(`MAX_EVENT_LOOP_DELAY_MS=${limits.MAX_EVENT_LOOP_DELAY_MS}`)}`,
+    heapUsedBytes: `heap used ${mebibytes(measure)}, over ${ownerSetting(`MAX_HEAP_USED_BYTES=${limits.MAX_HEAP_USED_BYTES}`)}`,
+    rssBytes: `resident memory ${mebibytes(measure)}, over ${ownerSetting(`MAX_RSS_BYTES=${limits.MAX_RSS_BYTES}`)}`
   }
   const reason = reasons[type] ?? type
   return new RelayError('too many requests', `The relay is overloaded (${reason}); try again in a moment.`)

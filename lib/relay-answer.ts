@@ -3,12 +3,11 @@
 // (contract §3.2). No I/O: the call's time comes in with the options, and observe's answer is
 // written into memory lent by lib/ctim/answer-buffers.ts, which its sender gives back.
 import { giveBack } from './ctim/answer-buffers.js'
-import { deliberateBundle, envelopeRoom, observeBundle, readAnswers, type ObserveBundleJson, type ReadRecords } from './ctim/bundle.js'
-import type { Judging } from './ctim/judgements.js'
+import { deliberateBundle, envelopeRoom, observeBundle, readAnswers, type Mapping, type ObserveBundleJson, type ReadRecords } from './ctim/bundle.js'
 import type { DeliberateBundle } from './schemas/ctim.js'
 import type { RecordsRead } from './c1fapp/record.js'
 import type { Observable } from './observables.js'
-import { RelayError, uniqueErrors, type EnvelopeError } from './relay-error.js'
+import { ownerSetting, RelayError, uniqueErrors, type EnvelopeError } from './relay-error.js'
 
 export interface Answer<T> {
   data?: T
@@ -18,7 +17,8 @@ export interface Answer<T> {
 export type ObserveAnswer = Answer<ObserveBundleJson>
 export type DeliberateAnswer = Answer<DeliberateBundle>
 
-export interface DeliberateOptions extends Judging {
+/** `sightings` (C1FAPP_SIGHTINGS, §3.3) shapes observe's sightings, and so the warnings of both routes. */
+export interface DeliberateOptions extends Mapping {
   /** CTR_ENTITIES_LIMIT of the call */
   limit: number
   /** what the relay left out of the body (lib/observables.ts): first among the errors */
@@ -47,7 +47,7 @@ interface Split {
 export type Outcome = RecordsRead | RelayError
 
 /** `outcomes[i]` is C1fApp's answer for `observables[i]`, or why there is none. */
-function split (observables: Observable[], outcomes: Outcome[], { limit, skipped = [] }: DeliberateOptions): Split {
+function split (observables: Observable[], outcomes: Outcome[], { limit, skipped = [], sightings }: DeliberateOptions): Split {
   const answers = []
   const failures: RelayError[] = []
   for (const [i, observable] of observables.entries()) {
@@ -55,7 +55,7 @@ function split (observables: Observable[], outcomes: Outcome[], { limit, skipped
     if (outcome instanceof RelayError) failures.push(outcome)
     else answers.push({ observable, answer: outcome })
   }
-  const { read, warnings } = readAnswers(answers, limit)
+  const { read, warnings } = readAnswers(answers, limit, sightings)
   const failed = observables.length > 0 && answers.length === 0
   // The daily quota's one error (contract §6) is fatal only when nothing could be answered.
   const reported = failed ? failures : failures.map(error => error.code === 'too many requests' ? new RelayError(error.code, error.message, 'warning') : error)
@@ -67,10 +67,14 @@ function envelope<T> (data: T, errors: RelayError[]): Answer<T> {
   return unique.length > 0 ? { data, errors: unique } : { data }
 }
 
-function tooManyEntities (kept: number, maxBytes: number): RelayError {
+/** With `per-feed` sightings the cut keeps records, which its sightings per feed are made of. */
+function tooManyEntities (kept: number, maxBytes: number, sightings: Mapping['sightings']): RelayError {
+  const what = sightings === 'per-feed'
+    ? `C1fApp record${kept === 1 ? '' : 's'} of each observable ${kept === 1 ? 'is' : 'are'} kept (as a sighting per feed)`
+    : `sighting${kept === 1 ? '' : 's'} of each observable ${kept === 1 ? 'is' : 'are'} kept`
   return new RelayError('too many entities',
-    `The answer would be larger than ANSWER_MAX_BYTES (${maxBytes} bytes): only the newest ${kept} ` +
-    `sighting${kept === 1 ? '' : 's'} of each observable ${kept === 1 ? 'is' : 'are'} kept, with their indicators, judgements, verdicts and relationships.`,
+    `The answer would be larger than ${maxBytes} bytes (${ownerSetting('ANSWER_MAX_BYTES')}): only the newest ${kept} ` +
+    `${what}, with their indicators, judgements, verdicts and relationships.`,
     'warning')
 }
 
@@ -119,7 +123,7 @@ export function observeAnswer (observables: Observable[], outcomes: Outcome[], o
   // each try writes anew: what a try writes is not kept with cached records, only the full answer's is
   const tried = read.map(answer => ({ ...answer, kept: false }))
   const cut = (kept: number): ObserveAnswer =>
-    envelope(observeBundle(tried, kept, options), [...failures, tooManyEntities(kept, maxBytes)])
+    envelope(observeBundle(tried, kept, options), [...failures, tooManyEntities(kept, maxBytes, options.sightings)])
   let low = 2
   let high = most - 1
   let kept = 1

@@ -39,6 +39,14 @@ export class RelayError extends Error {
   }
 }
 
+/**
+ * A relay setting named in a message an analyst reads (`ANSWER_MAX_BYTES, a setting of the module's
+ * owner`): the analyst cannot change it, and is told who can.
+ */
+export function ownerSetting (name: string): string {
+  return `${name}, a setting of the module's owner`
+}
+
 /** The same error reported by several observables is shown to the analyst once. */
 export function uniqueErrors (errors: RelayError[]): EnvelopeError[] {
   const seen = new Map<string, EnvelopeError>()

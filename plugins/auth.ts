@@ -8,15 +8,16 @@ import type { FastifyRequest } from 'fastify'
 import { createDecoder, createVerifier } from 'fast-jwt'
 import fp from 'fastify-plugin'
 import {
-  allowedJwksHost, authorizationError, bearerToken, c1fappKey, checkAudience, claimedEntitiesLimit,
+  allowedJwksHost, authorizationError, bearerToken, c1fappKey, checkAudience, claimedEntitiesLimit, claimedSightings,
   JWKS_PATH, jwksOrigin, tokenKid, REASONS, tokenFailure, tokenScheme
 } from '../lib/authorization.js'
 import { JwksCache, readKeySet, type KeySet } from '../lib/jwks-cache.js'
 import { dailyLimit } from '../lib/quota.js'
+import type { SightingsMode } from '../lib/sightings-mode.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** onRequest hook of the authenticated routes: sets request.c1fappKey, request.entitiesLimit and request.dailyLimit, or throws */
+    /** onRequest hook of the authenticated routes: sets request.c1fappKey, request.entitiesLimit, request.dailyLimit and request.sightings, or throws */
     authenticate: (request: FastifyRequest) => Promise<void>
   }
   interface FastifyRequest {
@@ -26,6 +27,8 @@ declare module 'fastify' {
     entitiesLimit: number
     /** the key's daily limit for this call (contract §6): the token's claim, or the environment's; none: counted, not enforced */
     dailyLimit: number | undefined
+    /** C1FAPP_SIGHTINGS for this call: the token's claim (either scheme), or the environment's */
+    sightings: SightingsMode
   }
 }
 
@@ -126,6 +129,7 @@ export default fp(async function auth (fastify) {
   fastify.decorateRequest('c1fappKey', '')
   fastify.decorateRequest('entitiesLimit', 0)
   fastify.decorateRequest('dailyLimit', undefined)
+  fastify.decorateRequest('sightings', config.C1FAPP_SIGHTINGS)
 
   fastify.decorate('authenticate', async function authenticate (request: FastifyRequest) {
     const token = bearerToken(request.headers.authorization)
@@ -149,7 +153,8 @@ export default fp(async function auth (fastify) {
       request.c1fappKey = c1fappKey(payload)
       request.entitiesLimit = claimedEntitiesLimit(payload, config.CTR_ENTITIES_LIMIT)
     }
-    // both schemes may carry it: the legacy token's `jwt --daily-limit`, the module form's field
+    // both schemes may carry these: the module form's fields, or the legacy token's `jwt --daily-limit` and `--sightings`
     request.dailyLimit = dailyLimit(payload.C1FAPP_DAILY_LIMIT) ?? config.C1FAPP_DAILY_LIMIT
+    request.sightings = claimedSightings(payload, config.C1FAPP_SIGHTINGS)
   })
 }, { name: 'auth', fastify: '5.x', dependencies: ['config'] })

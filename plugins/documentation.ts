@@ -18,7 +18,7 @@ export default fp(async function documentation (fastify) {
       info: {
         title: 'C1fApp relay for Cisco Threat Response',
         description: 'Enriches Threat Response investigations with C1fApp threat intelligence as CTIM ' +
-          'sightings, indicators and relationships. Relay-level errors answer HTTP 200 with an `errors` list.',
+          'sightings, indicators, judgements, verdicts and relationships. Relay-level errors answer HTTP 200 with an `errors` list.',
         version: VERSION
       },
       components: {

@@ -5,7 +5,7 @@
 // a bug would answer 500.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { RelayError } from '../lib/relay-error.js'
+import { ownerSetting, RelayError } from '../lib/relay-error.js'
 
 const INVALID_PAYLOAD = 'Invalid JSON payload received.'
 
@@ -17,9 +17,10 @@ function invalidPayload (what: string): RelayError {
 function requestFailure (error: FastifyError, limits: { maxBodyBytes: number, routeBodyLimit: number }): RelayError | undefined {
   if (error.validation !== undefined) return invalidPayload(`${error.message}.`)
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    // routes without a token have their own, smaller limit (plugins/security.ts)
-    const named = limits.routeBodyLimit === limits.maxBodyBytes ? ' (MAX_BODY_BYTES)' : ''
-    return invalidPayload(`The body is larger than the limit of ${limits.routeBodyLimit} bytes${named}.`)
+    // routes without a token have their own, smaller limit (plugins/security.ts). The body was
+    // not read, so nothing is known of its JSON: this is no "Invalid JSON payload".
+    const named = limits.routeBodyLimit === limits.maxBodyBytes ? ` (${ownerSetting('MAX_BODY_BYTES')})` : ''
+    return new RelayError('invalid argument', `The request body is larger than the limit of ${limits.routeBodyLimit} bytes${named}.`)
   }
   if (error.code?.startsWith('FST_ERR_CTP_')) return invalidPayload(`${error.message}.`)
   return undefined

@@ -66,7 +66,7 @@ export default fp(async function metrics (fastify) {
   const registry = new Registry()
   const registers = [registry]
   collectDefaultMetrics({ register: registry })
-  const calls = new Counter({ name: 'relay_calls_total', help: 'Relay calls answered, by route and outcome (ok, partial, error: the envelope; client_error, server_error: HTTP 4xx, 5xx)', labelNames: ['route', 'outcome'], registers })
+  const calls = new Counter({ name: 'relay_calls_total', help: 'Relay calls answered, by route and outcome (ok, partial, error: the envelope; failure: a response action that failed; client_error, server_error: HTTP 4xx, 5xx)', labelNames: ['route', 'outcome'], registers })
   const callSeconds = new Histogram({ name: 'relay_call_duration_seconds', help: 'How long relay calls took, by route', labelNames: ['route'], buckets: DURATION_BUCKETS, registers })
   const upstream = new Counter({ name: 'relay_c1fapp_requests_total', help: 'Requests to C1fApp (retries included in one), by outcome: records, nothing found, or the error code', labelNames: ['outcome'], registers })
   const upstreamSeconds = new Histogram({ name: 'relay_c1fapp_request_duration_seconds', help: 'How long requests to C1fApp took, retries included, by outcome', labelNames: ['outcome'], buckets: DURATION_BUCKETS, registers })

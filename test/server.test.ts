@@ -3,6 +3,7 @@ import t from 'tap'
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { healthOk, SECRET_KEY } from './helper.js'
+import { DEMO_API_KEY } from '../simulator/server.js'
 import { exitCode, waitForOutput } from './support/processes.js'
 
 // Each run starts tsx, which takes seconds on a loaded machine: more than tap's default 30 s in all.
@@ -47,19 +48,28 @@ t.test('the demo starts the simulator and the relay, and its curl lines answer r
   t.ok(health, output)
   const [, healthUrl, jwt] = health
   t.strictSame(await (await fetch(healthUrl, { method: 'POST', headers: { authorization: `Bearer ${jwt}` } })).json(), healthOk(1, { limit: 50 }), "the day's first request, under the demo's daily limit")
-  const observe = /curl -s -X POST (\S+\/observe\/observables) .* -d '(.+)'\n/.exec(output)!
-  const answer = await (await fetch(observe[1], {
+  const observe = /curl -s -X POST (\S+\/observe\/observables) -H "Authorization: Bearer (\S+)" .* -d '(.+)'\n/.exec(output)!
+  t.equal(observe[2], jwt, 'observe with the JWT')
+  const observed = async (token: string): Promise<any> => await (await fetch(observe[1], {
     method: 'POST',
-    headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
-    body: observe[2]
-  })).json() as any
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: observe[3]
+  })).json()
+  const answer = await observed(jwt)
   t.ok(answer.data.sightings.count > 0, 'sightings')
   t.ok(answer.data.indicators.count > 0, 'indicators')
   t.equal(answer.data.relationships.count, answer.data.sightings.count + answer.data.judgements.count, 'relationships')
   t.strictSame(answer.data.verdicts.docs.map((verdict: { disposition_name: string }) => verdict.disposition_name), ['Malicious', 'Malicious', 'Malicious', 'Suspicious', 'Unknown'], 'the three kinds of verdict')
   t.notOk(answer.errors)
+  t.ok(answer.data.sightings.docs.every((sighting: { count: number }) => sighting.count === 1), 'JWT: a sighting per record')
+  const perFeed = /^PER_FEED_JWT=(\S+)\n {2}module settings (\{.*\}): a sighting per feed$/m.exec(output)!
+  t.ok(perFeed, 'the per-feed token and its module settings')
+  t.strictSame(JSON.parse(perFeed[2]), { key: DEMO_API_KEY, C1FAPP_DAILY_LIMIT: 50, C1FAPP_SIGHTINGS: 'per-feed' })
+  t.match(output, `-H "Authorization: Bearer ${perFeed[1]}" -H 'Content-Type: application/json' -d '${observe[3]}'`, 'a curl line observes with it')
+  const perFeedAnswer = await observed(perFeed[1])
+  t.ok(perFeedAnswer.data.sightings.count < answer.data.sightings.count && perFeedAnswer.data.sightings.docs.some((sighting: { count: number }) => sighting.count > 1), 'PER_FEED_JWT: a sighting per feed')
   const deliberate = /curl -s -X POST (\S+\/deliberate\/observables) .* -d '(.+)'\n/.exec(output)!
-  t.equal(deliberate[2], observe[2], 'the same observables')
+  t.equal(deliberate[2], observe[3], 'the same observables')
   const verdicts = await (await fetch(deliberate[1], {
     method: 'POST',
     headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },

@@ -1,6 +1,6 @@
 // C1fApp's answer → records or a RelayError (contract §2). Pure: the plugin hands in what got
 // received, or the error got raised.
-import { RelayError, type ErrorCode } from '../relay-error.js'
+import { ownerSetting, RelayError, type ErrorCode } from '../relay-error.js'
 
 /** Answers C1fApp gives for values it cannot search: nothing found, not an error. */
 export const NOTHING_FOUND = new Set([
@@ -99,10 +99,10 @@ const CONNECTION_REASONS: Record<string, string> = {
 
 /** The whole call's time is up (C1FAPP_DEADLINE_MS), retries included. */
 export function deadlineError (deadlineMs: number): RelayError {
-  return new RelayError('connection error', `Unable to connect to C1fApp: no answer within the relay's deadline of ${deadlineMs} ms (C1FAPP_DEADLINE_MS)`)
+  return new RelayError('connection error', `Unable to connect to C1fApp: no answer within the relay's deadline of ${deadlineMs} ms (${ownerSetting('C1FAPP_DEADLINE_MS')})`)
 }
 
 /** An answer past C1FAPP_MAX_ANSWER_BYTES is refused instead of buffered without end. */
 export function answerTooLarge (maxBytes: number): RelayError {
-  return new RelayError('unknown', `C1fApp's answer is larger than ${maxBytes} bytes (C1FAPP_MAX_ANSWER_BYTES); it was not read`)
+  return new RelayError('unknown', `C1fApp's answer is larger than ${maxBytes} bytes (${ownerSetting('C1FAPP_MAX_ANSWER_BYTES')}); it was not read`)
 }

@@ -6,10 +6,11 @@ import type { Observable } from '../observables.js'
 import { RelayError } from '../relay-error.js'
 import { giveBack, lend } from './answer-buffers.js'
 import { judgementsOf, verdictOf, type Judging } from './judgements.js'
-import { fitText, fitUri, MAX_SHORT_DESCRIPTION, MAX_TAG, MAX_TITLE } from './limits.js'
+import { fitText, fitUri, MAX_DESCRIPTION, MAX_SHORT_DESCRIPTION, MAX_TAG, MAX_TITLE } from './limits.js'
 import { JsonBytes } from './json-bytes.js'
-import { observableBytes, relationsCutWarning, writeObservedRelations } from './relations.js'
-import { CTIM_SCHEMA_VERSION } from './vocabulary.js'
+import { observableBytes, relationsCutWarning, writeFeedRelations, writeObservedRelations } from './relations.js'
+import { CTIM_SCHEMA_VERSION, type Confidence } from './vocabulary.js'
+import { DEFAULT_SIGHTINGS, type SightingsMode } from '../sightings-mode.js'
 import type { DeliberateBundle, Indicator, Judgement, ObserveBundle, Relationship, Verdict } from '../schemas/ctim.js'
 
 /** Name-based (v5) UUIDs under this namespace give every feed the same indicator id in every answer. */
@@ -47,37 +48,66 @@ function transientIds (): (kind: string) => string {
   }
 }
 
-// A sighting's fixed text, encoded once, around what each record gives (writeSighting).
+// A sighting's fixed text, encoded once, around what its records give (writeSighting).
 const SIGHTING_ID = Buffer.from('{"id":"')
 const SIGHTING_CONFIDENCE = Buffer.from(`","type":"sighting","schema_version":"${CTIM_SCHEMA_VERSION}","source":"C1fApp","confidence":"`)
-const SIGHTING_OBSERVABLES = Buffer.from('","count":1,"description":"Seen on C1fApp feed","observables":[')
+const SIGHTING_COUNT = Buffer.from('","count":')
+const SIGHTING_DESCRIPTION = Buffer.from(',"description":')
+const SIGHTING_OBSERVABLES = Buffer.from(',"observables":[')
 const SIGHTING_START_TIME = Buffer.from('],"observed_time":{"start_time":"')
 const SIGHTING_END_TIME = Buffer.from('T00:00:00.000Z","end_time":"')
+/** the end of a record's day: a per-feed sighting lasts to the end of its newest record's */
+const SIGHTING_DAY_END = Buffer.from('T23:59:59.999Z')
 const SIGHTING_RELATIONS = Buffer.from('T00:00:00.000Z"},"relations":[')
+const SIGHTING_RELATIONS_AFTER_DAY_END = Buffer.from('"},"relations":[')
 const SIGHTING_SOURCE_URI = Buffer.from('],"source_uri":')
 const CLOSE_LIST = 0x5d
 const CLOSE = 0x7d
 
+const CONFIDENCE_ORDER: Record<Confidence, number> = { Unknown: 0, Low: 1, Medium: 2, High: 3 }
+
+/** `Seen on C1fApp feed <label>` for one record, `Seen <count> times on C1fApp feed <label>` for more (contract §3, §3.3). */
+export function sightingDescription (feed: string, count: number): string {
+  return fitText(`Seen ${count === 1 ? '' : `${count} times `}on C1fApp feed ${feed}`, MAX_DESCRIPTION)
+}
+
 /**
- * A sighting, written at once as the JSON that JSON.stringify writes of the schema's Sighting: its
- * properties in the schema's order, every string from C1fApp escaped as JSON.stringify escapes it;
- * the id, the date and the confidence need no escaping. `self` is the observable's `observableBytes`.
+ * A sighting of one feed's records (newest `reportime` first, all of one feed), written at once as
+ * the JSON that JSON.stringify writes of the schema's Sighting: its properties in the schema's
+ * order, every string from C1fApp escaped as JSON.stringify escapes it; the id, the dates, the count
+ * and the confidence need no escaping. `self` is the observable's `observableBytes`. One record is a
+ * sighting of `each` mode; several are a `per-feed` sighting (contract §3.3): counted, from the
+ * oldest day's start to the newest day's end, at the highest confidence, with the newest record's
+ * source_uri and the union of the records' relations.
  */
-function writeSighting (out: JsonBytes, id: string, observable: Observable, self: Buffer, record: C1fAppRecord): void {
+function writeSighting (out: JsonBytes, id: string, observable: Observable, self: Buffer, records: C1fAppRecord[], perFeed: boolean): void {
+  const newest = records[0]
+  let confidence = newest.confidence
+  for (const { confidence: other } of records) if (CONFIDENCE_ORDER[other] > CONFIDENCE_ORDER[confidence]) confidence = other
   out.next()
   out.raw(SIGHTING_ID)
   out.ascii(id)
   out.raw(SIGHTING_CONFIDENCE)
-  out.ascii(record.confidence)
+  out.ascii(confidence)
+  out.raw(SIGHTING_COUNT)
+  out.ascii(String(records.length))
+  out.raw(SIGHTING_DESCRIPTION)
+  out.quoted(sightingDescription(newest.feed, records.length))
   out.raw(SIGHTING_OBSERVABLES)
   out.raw(self)
   out.raw(SIGHTING_START_TIME)
-  out.ascii(record.reportime)
+  out.ascii(records[records.length - 1].reportime)
   out.raw(SIGHTING_END_TIME)
-  out.ascii(record.reportime)
-  out.raw(SIGHTING_RELATIONS)
-  writeObservedRelations(out, observable, self, record)
-  const sourceUri = fitUri(record.sourceUri)
+  out.ascii(newest.reportime)
+  if (perFeed) {
+    out.raw(SIGHTING_DAY_END)
+    out.raw(SIGHTING_RELATIONS_AFTER_DAY_END)
+    writeFeedRelations(out, observable, self, records)
+  } else {
+    out.raw(SIGHTING_RELATIONS)
+    writeObservedRelations(out, observable, self, newest)
+  }
+  const sourceUri = fitUri(newest.sourceUri)
   if (sourceUri === undefined) {
     out.byte(CLOSE_LIST)
   } else {
@@ -148,6 +178,18 @@ export interface ReadRecords {
   kept: boolean
 }
 
+/** An observable's first `limit` records by feed, in the order of each feed's newest record; each feed's records newest first. */
+export function recordsByFeed (records: C1fAppRecord[], limit: number): Map<string, C1fAppRecord[]> {
+  const feeds = new Map<string, C1fAppRecord[]>()
+  for (let i = 0; i < Math.min(limit, records.length); i++) {
+    const record = records[i]
+    const feed = feeds.get(record.feed)
+    if (feed === undefined) feeds.set(record.feed, [record])
+    else feed.push(record)
+  }
+  return feeds
+}
+
 export interface ReadAnswers {
   read: ReadRecords[]
   /** one `key error` warning per observable that had unusable records */
@@ -160,9 +202,10 @@ function describe ({ type, value }: Observable): string {
 
 /**
  * C1fApp's answers, read (lib/c1fapp/record.ts's readRecords), with the warnings of what could not
- * be used: unusable records, and IPs or domains past the caps among the first `limit` records.
+ * be used: unusable records, and IPs or domains past the caps among the first `limit` records (and,
+ * with `per-feed` sightings, past the caps of each feed's union).
  */
-export function readAnswers (answers: ObservableRecordsRead[], limit: number): ReadAnswers {
+export function readAnswers (answers: ObservableRecordsRead[], limit: number, sightings: SightingsMode = DEFAULT_SIGHTINGS): ReadAnswers {
   const warnings: RelayError[] = []
   const read = answers.map(({ observable, answer: { records, received, kept } }) => {
     const skipped = received - records.length
@@ -171,7 +214,8 @@ export function readAnswers (answers: ObservableRecordsRead[], limit: number): R
         `Skipped ${skipped} of ${received} C1fApp records for ${describe(observable)}: ` +
         'each record needs a reportime date (YYYY-MM-DD) and a non-empty feed_label.', 'warning'))
     }
-    const cut = relationsCutWarning(observable, records.slice(0, limit))
+    const used = records.slice(0, limit)
+    const cut = relationsCutWarning(observable, used, sightings === 'per-feed' ? recordsByFeed(used, limit).values() : undefined)
     if (cut !== undefined) warnings.push(cut)
     return { observable, records, kept }
   })
@@ -202,27 +246,40 @@ interface Written {
  */
 const writtenFor = new WeakMap<C1fAppRecord[], Map<string, Written>>()
 
-/** An observable's sightings and member-of relationships, from its first `limit` records. */
-function writeSightings (observable: Observable, records: C1fAppRecord[], limit: number, sightings: JsonBytes, memberOf: JsonBytes): void {
+/** writeSighting's records of an `each` sighting: one, written synchronously, so one list serves every record. */
+const oneRecord: C1fAppRecord[] = []
+
+/** An observable's sightings and member-of relationships, from its first `limit` records: one per record, or per feed. */
+function writeSightings (observable: Observable, records: C1fAppRecord[], limit: number, sightings: JsonBytes, memberOf: JsonBytes, mode: SightingsMode): void {
   const ids = transientIds()
   const self = observableBytes(observable.type, observable.value)
+  if (mode === 'per-feed') {
+    for (const [feed, feedRecords] of recordsByFeed(records, limit)) {
+      const id = ids('sighting')
+      writeSighting(sightings, id, observable, self, feedRecords, true)
+      writeRelationship(memberOf, ids('relationship'), id, indicatorId(feed), 'member-of')
+    }
+    return
+  }
   for (let i = 0; i < Math.min(limit, records.length); i++) {
     const record = records[i]
     const id = ids('sighting')
-    writeSighting(sightings, id, observable, self, record)
+    oneRecord[0] = record
+    writeSighting(sightings, id, observable, self, oneRecord, false)
     writeRelationship(memberOf, ids('relationship'), id, indicatorId(record.feed), 'member-of')
   }
 }
 
 /** The answer's sightings and member-of relationships of one observable, written or, for kept records, reused. */
-function writeObservable ({ observable, records, kept }: ReadRecords, limit: number): void {
-  if (!kept) return writeSightings(observable, records, limit, sightingsOut, memberOfOut)
-  const key = `${observable.type}\u0000${limit}\u0000${observable.value}`
+function writeObservable ({ observable, records, kept }: ReadRecords, limit: number, mode: SightingsMode): void {
+  if (!kept) return writeSightings(observable, records, limit, sightingsOut, memberOfOut, mode)
+  // the same records serve both modes (the cache keeps records, not the mapping): the mode is part of the key
+  const key = `${observable.type}\u0000${limit}\u0000${mode}\u0000${observable.value}`
   let known = writtenFor.get(records)?.get(key)
   if (known === undefined) {
     keptSightings.start()
     keptMemberOf.start()
-    writeSightings(observable, records, limit, keptSightings, keptMemberOf)
+    writeSightings(observable, records, limit, keptSightings, keptMemberOf, mode)
     // copies: the writers serve the next observable
     known = { count: keptSightings.count, sightings: Buffer.from(keptSightings.written()), memberOf: Buffer.from(keptMemberOf.written()) }
     let byObservable = writtenFor.get(records)
@@ -240,14 +297,19 @@ function listJson (name: string, count: number, docs: string): string {
 
 const NO_BUNDLE: ObserveBundleJson = Buffer.from('{}')
 
+/** What the call asks of the observe mapping: its judgements' time, and C1FAPP_SIGHTINGS (`each` when absent). */
+export interface Mapping extends Judging {
+  sightings?: SightingsMode
+}
+
 /**
- * Per observable, its first `limit` records: one sighting each; one judgement per feed, and the
- * verdict from the first (contract §3.1); one indicator per feed of the whole answer, from that
- * feed's newest kept record; one relationship per sighting and per judgement to its feed's indicator.
- * Written as the JSON the answer carries, into memory lent by ./answer-buffers.ts: whoever sends
- * the answer gives it back.
+ * Per observable, its first `limit` records: one sighting each, or one per feed with `per-feed`
+ * (contract §3.3); one judgement per feed, and the verdict from the first (contract §3.1); one
+ * indicator per feed of the whole answer, from that feed's newest kept record; one relationship per
+ * sighting and per judgement to its feed's indicator. Written as the JSON the answer carries, into
+ * memory lent by ./answer-buffers.ts: whoever sends the answer gives it back.
  */
-export function observeBundle (read: ReadRecords[], limit: number, judging: Judging): ObserveBundleJson {
+export function observeBundle (read: ReadRecords[], limit: number, judging: Mapping): ObserveBundleJson {
   const ids = transientIds()
   sightingsOut.start()
   memberOfOut.start()
@@ -260,7 +322,7 @@ export function observeBundle (read: ReadRecords[], limit: number, judging: Judg
   for (const answer of read) {
     const { observable, records } = answer
     const kept = records.slice(0, limit)
-    writeObservable(answer, limit)
+    writeObservable(answer, limit, judging.sightings ?? DEFAULT_SIGHTINGS)
     for (const record of kept) {
       const newest = newestByFeed.get(record.feed)
       if (newest === undefined || record.reportime > newest.reportime) newestByFeed.set(record.feed, record)
@@ -326,8 +388,8 @@ export function deliberateBundle (read: ReadRecords[], limit: number, judging: J
 }
 
 /** C1fApp's answers → the observe bundle, and the warnings about unusable records. */
-export function mapObserveBundle (answers: ObservableRecords[], limit: number, judging: Judging): MappedBundle {
-  const { read, warnings } = readAnswers(answers.map(({ observable, records }) => ({ observable, answer: readRecords(records) })), limit)
+export function mapObserveBundle (answers: ObservableRecords[], limit: number, judging: Mapping): MappedBundle {
+  const { read, warnings } = readAnswers(answers.map(({ observable, records }) => ({ observable, answer: readRecords(records) })), limit, judging.sightings)
   const bytes = observeBundle(read, limit, judging)
   const bundle = JSON.parse(bytes.toString()) as ObserveBundle
   giveBack(bytes)

@@ -4,6 +4,7 @@
 
 export const MAX_TITLE = 1024
 export const MAX_SHORT_DESCRIPTION = 2048
+export const MAX_DESCRIPTION = 5000
 export const MAX_TAG = 1024
 export const MAX_REASON = 1024
 export const MAX_SOURCE_URI = 2048

@@ -1,6 +1,7 @@
 // The observed relations of a sighting (contract §3), by the type of the requested observable.
 // Domains compare as `domainKey` says; URLs and IPs as written. The record's lists are already
-// distinct and capped (lib/c1fapp/record.ts), so no relation can come twice.
+// distinct and capped (lib/c1fapp/record.ts), so no relation can come twice from one record; a
+// per-feed sighting (§3.3) takes the union of its records', made distinct and capped here.
 import type { C1fAppRecord } from '../c1fapp/record.js'
 import { domainKey, isHttpUrl, MAX_RECORD_DOMAINS, MAX_RECORD_IPS } from '../c1fapp/record.js'
 import type { Observable } from '../observables.js'
@@ -60,24 +61,11 @@ function writeObservable (out: JsonBytes, type: string, value: string): void {
   out.byte(CLOSE)
 }
 
-/**
- * The sighting's observed relations, written into `out` as JSON list items (joined by commas, without
- * the brackets): a sighting's relations are most of its bytes. `self` is the observable's
- * `observableBytes`; the record's observables are `related` (`source` when `selfIsRelated`).
- */
-export function writeObservedRelations (out: JsonBytes, observable: Observable, self: Buffer, record: C1fAppRecord): void {
-  let first = true
-  const relation = (name: string, type: string, value: string, selfIsRelated: boolean): void => {
-    if (!first) out.byte(COMMA)
-    first = false
-    out.raw(RELATION_STARTS[name])
-    if (selfIsRelated) writeObservable(out, type, value)
-    else out.raw(self)
-    out.raw(RELATED)
-    if (selfIsRelated) out.raw(self)
-    else writeObservable(out, type, value)
-    out.byte(CLOSE)
-  }
+/** One observed relation: `value` of `type` is `related` to the observable (`source` when `selfIsRelated`). */
+type Relation = (name: string, type: string, value: string, selfIsRelated: boolean) => void
+
+/** The observed relations a record gives the observable (contract §3), in the order they are written. */
+function eachRelation (observable: Observable, record: C1fAppRecord, relation: Relation): void {
   const key = observableKey(observable)
   switch (observable.type) {
     case 'domain':
@@ -101,6 +89,60 @@ export function writeObservedRelations (out: JsonBytes, observable: Observable, 
   }
 }
 
+/** Writes relations into `out` as JSON list items (joined by commas, without the brackets). */
+function relationWriter (out: JsonBytes, self: Buffer): Relation {
+  let first = true
+  return (name, type, value, selfIsRelated) => {
+    if (!first) out.byte(COMMA)
+    first = false
+    out.raw(RELATION_STARTS[name])
+    if (selfIsRelated) writeObservable(out, type, value)
+    else out.raw(self)
+    out.raw(RELATED)
+    if (selfIsRelated) out.raw(self)
+    else writeObservable(out, type, value)
+    out.byte(CLOSE)
+  }
+}
+
+/**
+ * The sighting's observed relations, written into `out` as JSON list items (joined by commas, without
+ * the brackets): a sighting's relations are most of its bytes. `self` is the observable's
+ * `observableBytes`; the record's observables are `related` (`source` when `selfIsRelated`).
+ */
+export function writeObservedRelations (out: JsonBytes, observable: Observable, self: Buffer, record: C1fAppRecord): void {
+  eachRelation(observable, record, relationWriter(out, self))
+}
+
+/**
+ * The union of the relations of one feed's records, newest record first (contract §3.3): no
+ * relation twice (domains compared as `domainKey` says), and at most MAX_RECORD_IPS distinct IPs and
+ * MAX_RECORD_DOMAINS distinct domains, as for one record. Returns how many distinct IPs and domains
+ * the caps left out.
+ */
+function eachFeedRelation (observable: Observable, records: C1fAppRecord[], relation: Relation): { ips: number, domains: number } {
+  const seen = new Set<string>()
+  const leftOut = { ips: 0, domains: 0 }
+  let ips = 0
+  let domains = 0
+  for (const record of records) {
+    eachRelation(observable, record, (name, type, value, selfIsRelated) => {
+      const id = `${type}\u0000${type === 'domain' ? domainKey(value) : value}`
+      if (seen.has(id)) return
+      seen.add(id)
+      if (type === 'ip' && ips++ >= MAX_RECORD_IPS) leftOut.ips++
+      else if (type === 'domain' && domains++ >= MAX_RECORD_DOMAINS) leftOut.domains++
+      else relation(name, type, value, selfIsRelated)
+    })
+  }
+  return leftOut
+}
+
+/** A per-feed sighting's observed relations (`writeObservedRelations`' way): the union of its records'. */
+export function writeFeedRelations (out: JsonBytes, observable: Observable, self: Buffer, records: C1fAppRecord[]): void {
+  eachFeedRelation(observable, records, relationWriter(out, self))
+}
+
 function counted (count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`
 }
@@ -109,9 +151,10 @@ function counted (count: number, noun: string): string {
  * One `key error` warning for an observable whose records held more IPs or domains than the caps let
  * through, counting only what its relations would have used: a domain observable relates IPs (and
  * `domain[0]`, never cut), an ip observable domains, a url observable both when `address[0]` is an
- * http(s) URL (and domains only when it has a host).
+ * http(s) URL (and domains only when it has a host). With `per-feed` sightings (`feeds`, each feed's
+ * records newest first), what the caps left out of each feed's union counts too.
  */
-export function relationsCutWarning (observable: Observable, records: C1fAppRecord[]): RelayError | undefined {
+export function relationsCutWarning (observable: Observable, records: C1fAppRecord[], feeds?: Iterable<C1fAppRecord[]>): RelayError | undefined {
   const { type, value } = observable
   const usesIps = type !== 'ip'
   const usesDomains = type === 'ip' || (type === 'url' && observableKey(observable) !== undefined)
@@ -122,9 +165,16 @@ export function relationsCutWarning (observable: Observable, records: C1fAppReco
     if (usesIps) ips += leftOut.ips
     if (usesDomains) domains += leftOut.domains
   }
+  for (const feed of feeds ?? []) {
+    const leftOut = eachFeedRelation(observable, feed, () => {})
+    ips += leftOut.ips
+    domains += leftOut.domains
+  }
   if (ips === 0 && domains === 0) return undefined
   const cut = [ips > 0 ? counted(ips, 'IP') : '', domains > 0 ? counted(domains, 'domain') : ''].filter(Boolean).join(' and ')
-  return new RelayError('key error',
-    `Left out ${cut} of C1fApp records for ${type} ${JSON.stringify(value)}: a record's relations use at most ` +
-    `its first ${MAX_RECORD_IPS} distinct IPs and ${MAX_RECORD_DOMAINS} distinct domains.`, 'warning')
+  const rule = feeds === undefined
+    ? `a record's relations use at most its first ${MAX_RECORD_IPS} distinct IPs and ${MAX_RECORD_DOMAINS} distinct domains.`
+    : `a record's relations use at most its first ${MAX_RECORD_IPS} distinct IPs and ${MAX_RECORD_DOMAINS} distinct domains, ` +
+      "and a feed's sighting as many of its records' together, the newest first."
+  return new RelayError('key error', `Left out ${cut} of C1fApp records for ${type} ${JSON.stringify(value)}: ${rule}`, 'warning')
 }

@@ -25,7 +25,8 @@ const deliberate: FastifyPluginAsyncTypebox = async function deliberate (fastify
       limit: request.entitiesLimit,
       skipped: warnings,
       now: Date.now(),
-      validDays: fastify.config.JUDGEMENT_VALID_DAYS
+      validDays: fastify.config.JUDGEMENT_VALID_DAYS,
+      sightings: request.sightings
     })
   })
 }

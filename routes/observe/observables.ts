@@ -11,6 +11,7 @@ const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
     schema: {
       summary: 'C1fApp sightings, indicators, judgements, verdicts and relationships of the observables',
       description: 'domain, ip and url observables are looked up; other types are skipped. ' +
+        'A sighting per C1fApp record, or per feed of each observable with C1FAPP_SIGHTINGS per-feed (the token\'s claim, else the environment\'s). ' +
         'An answer that would pass ANSWER_MAX_BYTES keeps fewer sightings per observable and says so in a warning.',
       tags: ['relay'],
       security: BEARER,
@@ -28,7 +29,8 @@ const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
       skipped: warnings,
       now: Date.now(),
       validDays: fastify.config.JUDGEMENT_VALID_DAYS,
-      maxBytes: fastify.config.ANSWER_MAX_BYTES
+      maxBytes: fastify.config.ANSWER_MAX_BYTES,
+      sightings: request.sightings
     })
     if (keptPerObservable !== undefined) request.answerCut = { keptPerObservable }
     if (answer.data !== undefined) request.answerBundle = answer.data

@@ -5,6 +5,7 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import settings from '../../module_settings.json' with { type: 'json' }
 import { bearer, buildRelay, C1FAPP_KEY, post, healthOk } from '../helper.js'
+import { DEMO_OBSERVABLES } from '../../simulator/dataset.js'
 
 // Each run starts tsx: on a small machine under tap's parallel load that takes seconds, hence the
 // runs in parallel and a file time-out above tap's default 30 s.
@@ -83,6 +84,20 @@ t.test('jwt --daily-limit: the module\'s limit in the token, which the relay kee
   t.equal(wrong.stderr, '--daily-limit must be a whole number of requests a day, from 1 to 10000000.\n')
 })
 
+t.test('jwt --sightings per-feed: the token carries C1FAPP_SIGHTINGS, and the relay answers a sighting per feed', async t => {
+  const secret = 'a-secret-the-owner-already-has-0123456789'
+  const run = await cli('jwt', `--key=${C1FAPP_KEY}`, '--secret', secret, '--sightings', 'per-feed')
+  t.equal(run.code, 0)
+  const { jwt } = printed(run.stdout)
+  t.equal(decoded(jwt)[1], `{"key":"${C1FAPP_KEY}","C1FAPP_SIGHTINGS":"per-feed"}`)
+  const { app } = await buildRelay(t, { SECRET_KEY: secret })
+  const body = (await post(app, '/observe/observables', [DEMO_OBSERVABLES[0]], bearer(jwt))).json()
+  t.ok(body.data.sightings.docs.every((s: { count: number }) => s.count > 1), 'records counted in a sighting per feed')
+  const refused = await cli('jwt', `--key=${C1FAPP_KEY}`, '--sightings', 'all')
+  t.equal(refused.code, 1)
+  t.match(refused.stderr, /^--sightings must be each or per-feed\./)
+})
+
 t.test('the key from C1FAPP_API_KEY or standard input, kept out of the command line', async t => {
   const [fromEnvironment, fromInput, fromBoth, twoLines] = await Promise.all([
     cliWith({ extra: { C1FAPP_API_KEY: C1FAPP_KEY } }, 'jwt'),
@@ -124,7 +139,7 @@ t.test('bad input: a clear message on stderr, nothing on stdout, exit code 1', a
 t.test('--help', async t => {
   for (const run of await Promise.all([cli('--help'), cli('jwt', '-h')])) {
     t.equal(run.code, 0)
-    t.match(run.stdout, /^Usage: c1fapp-relay jwt \[--key <C1fApp API key>\] \[--secret <SECRET_KEY>\] \[--daily-limit <requests>\]\n/)
+    t.match(run.stdout, /^Usage: c1fapp-relay jwt \[--key <C1fApp API key>\] \[--secret <SECRET_KEY>\] \[--daily-limit <requests>\]\n +\[--sightings each\|per-feed\]\n/)
   }
 })
 

@@ -3,7 +3,7 @@ import t from 'tap'
 import { createVerifier } from 'fast-jwt'
 import settings from '../../module_settings.json' with { type: 'json' }
 import {
-  checkKey, generateSecret, givenKey, jwtReport, keyFromInput, legacyToken, moduleCreationLinks, parseCommand, parseJwtArguments,
+  checkKey, generateSecret, givenKey, jwtReport, keyFromInput, legacyToken, moduleCreationLinks, parseCommand, parseJwtArguments, settingClaims,
   typeHidden, UsageError, type HiddenInput
 } from '../../bin/jwt-command.js'
 
@@ -16,15 +16,20 @@ t.test('commands', async t => {
 
 t.test('jwt arguments', async t => {
   const secret = 's'.repeat(32)
-  t.strictSame(parseJwtArguments([]), { key: undefined, secret: undefined, dailyLimit: undefined, help: false })
-  t.strictSame(parseJwtArguments(['--key', ' my-key\t', '--secret', secret]), { key: 'my-key', secret, dailyLimit: undefined, help: false }, 'a key is trimmed, a secret is not')
-  t.strictSame(parseJwtArguments(['--key=k', '-h']), { key: 'k', secret: undefined, dailyLimit: undefined, help: true })
+  t.strictSame(parseJwtArguments([]), { key: undefined, secret: undefined, help: false })
+  t.strictSame(parseJwtArguments(['--key', ' my-key\t', '--secret', secret]), { key: 'my-key', secret, help: false }, 'a key is trimmed, a secret is not')
+  t.strictSame(parseJwtArguments(['--key=k', '-h']), { key: 'k', secret: undefined, help: true })
   t.equal(parseJwtArguments(['--daily-limit', '50']).dailyLimit, 50)
   t.equal(parseJwtArguments(['--daily-limit=10000000']).dailyLimit, 10000000)
   for (const limit of ['0', '-5', '2.5', 'fifty', '10000001', '']) {
     t.throws(() => parseJwtArguments([`--daily-limit=${limit}`]), new UsageError('--daily-limit must be a whole number of requests a day, from 1 to 10000000.'), JSON.stringify(limit))
   }
   t.strictSame(parseJwtArguments(['--secret', ` ${secret} `]).secret, ` ${secret} `)
+  t.strictSame(parseJwtArguments(['--key', 'k', '--sightings', 'per-feed']), { key: 'k', secret: undefined, help: false, sightings: 'per-feed' })
+  t.strictSame(parseJwtArguments(['--sightings=each']).sightings, 'each')
+  for (const mode of ['', 'PER-FEED', 'feed']) {
+    t.throws(() => parseJwtArguments(['--sightings', mode]), { name: 'UsageError', message: /^--sightings must be each or per-feed\.\n\nUsage: c1fapp-relay jwt/ }, `--sightings ${mode}`)
+  }
   t.throws(() => parseJwtArguments(['--key', '']), new UsageError('The C1fApp API key is empty.'))
   t.throws(() => parseJwtArguments(['--secret', 's'.repeat(31)]), {
     message: '--secret is too short: SECRET_KEY must be at least 32 characters (leave --secret out to get a random one).'
@@ -68,8 +73,9 @@ t.test('the legacy token: exactly the original header and payload, HS256 with th
   t.equal(payload, '{"key":"a \\"quoted\\" key"}')
   t.strictSame(createVerifier({ key: secret, algorithms: ['HS256'] })(jwt), { key: 'a "quoted" key' })
   t.throws(() => createVerifier({ key: generateSecret(), algorithms: ['HS256'] })(jwt), { code: 'FAST_JWT_INVALID_SIGNATURE' })
-  const limited = legacyToken('k', secret, 50)
-  t.equal(Buffer.from(limited.split('.')[1], 'base64url').toString(), '{"key":"k","C1FAPP_DAILY_LIMIT":50}', '--daily-limit: the claim beside the key')
+  const limited = legacyToken('k', secret, settingClaims(parseJwtArguments(['--daily-limit', '50', '--sightings', 'per-feed'])))
+  t.equal(Buffer.from(limited.split('.')[1], 'base64url').toString(), '{"key":"k","C1FAPP_DAILY_LIMIT":50,"C1FAPP_SIGHTINGS":"per-feed"}', 'the module settings after the key')
+  t.strictSame(settingClaims(parseJwtArguments([])), {}, 'none given: none carried')
 })
 
 t.test('module-creation links from module_settings.json, and the text printed', async t => {

@@ -129,7 +129,7 @@ t.test('arbitrary bodies on every route: an envelope, and only well-formed looku
     t.equal(invalid, undefined, 'a valid body is accepted')
     t.ok(body.errors?.every(error => !error.message.startsWith('Invalid JSON payload received')) ?? true, 'no error of a valid body says it is invalid')
     const { values: supported, tooLong, leftOut } = withinLimits(parsed.value)
-    const warned = (limit: string) => body.errors?.some(error => error.type === 'warning' && error.message.includes(`(${limit})`)) ?? false
+    const warned = (limit: string) => body.errors?.some(error => error.type === 'warning' && error.message.includes(`(${limit}, a setting of the module's owner)`)) ?? false
     if (route === '/observe/observables' || route === '/deliberate/observables') {
       t.equal(warned('MAX_VALUE_LENGTH'), tooLong, 'a warning when a looked-up value is too long')
       t.equal(warned('MAX_OBSERVABLES'), leftOut, 'a warning when observables are left out')
@@ -157,10 +157,10 @@ t.test('megabyte values and bodies: skipped or refused with the limit named', as
     if (count === 0) return
     t.equal(answer.errors?.length, 1)
     if (answer.errors?.[0].type === 'fatal') {
-      t.match(answer.errors[0], { code: 'invalid argument', message: /^Invalid JSON payload received\. .*\(MAX_BODY_BYTES\)\.$/ })
+      t.match(answer.errors[0], { code: 'invalid argument', message: /^The request body is larger than the limit of \d+ bytes \(MAX_BODY_BYTES, a setting of the module's owner\)\.$/ })
       t.equal(simulator.requests.length, 0)
     } else {
-      t.match(answer.errors?.[0], { type: 'warning', code: 'invalid argument', message: /\(MAX_VALUE_LENGTH\): body\/1 \(domain\)/ })
+      t.match(answer.errors?.[0], { type: 'warning', code: 'invalid argument', message: /\(MAX_VALUE_LENGTH, a setting of the module's owner\): domain ".*…" \(\d+ characters\)\.$/ })
       t.strictSame(simulator.requests.map(request => JSON.parse(request.body).request), ['phish.example'], 'the value within the limit is looked up')
     }
   }), fuzzParameters(12))

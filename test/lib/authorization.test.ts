@@ -1,7 +1,7 @@
 // lib/authorization.ts: which scheme a token asks for, and the checks of the configuration token.
 import t from 'tap'
 import {
-  allowedJwksHost, checkAudience, claimedEntitiesLimit, isLoopbackHost, jwksOrigin, tokenKid, REASONS, tokenScheme
+  allowedJwksHost, checkAudience, claimedEntitiesLimit, claimedSightings, isLoopbackHost, jwksOrigin, tokenKid, REASONS, tokenScheme
 } from '../../lib/authorization.js'
 import { entitiesLimit } from '../../lib/entities-limit.js'
 
@@ -78,4 +78,12 @@ t.test('CTR_ENTITIES_LIMIT: a positive integer as a number or digits; more than 
   t.equal(claimedEntitiesLimit({ CTR_ENTITIES_LIMIT: 2000 }, 100), 1000)
   t.equal(claimedEntitiesLimit({ CTR_ENTITIES_LIMIT: 'all' }, 100), 100)
   t.equal(claimedEntitiesLimit({}, 40), 40)
+})
+
+t.test('C1FAPP_SIGHTINGS: each or per-feed as written; anything else is unusable and the environment\'s stands', async t => {
+  t.equal(claimedSightings({ C1FAPP_SIGHTINGS: 'per-feed' }, 'each'), 'per-feed')
+  t.equal(claimedSightings({ C1FAPP_SIGHTINGS: 'each' }, 'per-feed'), 'each')
+  for (const unusable of [undefined, null, '', 'Per-Feed', ' per-feed', 'perfeed', 1, true, ['each'], { each: true }]) {
+    t.equal(claimedSightings({ C1FAPP_SIGHTINGS: unusable }, 'per-feed'), 'per-feed', JSON.stringify(unusable) ?? 'undefined')
+  }
 })

@@ -38,6 +38,7 @@ t.test('defaults', async t => {
     MAX_VALUE_LENGTH: 4096,
     MAX_BODY_BYTES: 1048576,
     JUDGEMENT_VALID_DAYS: 7,
+    C1FAPP_SIGHTINGS: 'each',
     ANSWER_MAX_BYTES: 5000000,
     MAX_EVENT_LOOP_DELAY_MS: 1000,
     MAX_RSS_BYTES: 0,
@@ -130,6 +131,12 @@ t.test('bad configuration names the variable and the rule, never the value', asy
   t.throws(() => readConfig({ ...secret, JUDGEMENT_VALID_DAYS: '0' }), { message: 'Invalid configuration: JUDGEMENT_VALID_DAYS is invalid: it must be days a judgement and its verdict stay valid from the call (1–365)' })
   t.throws(() => readConfig({ ...secret, ANSWER_MAX_BYTES: '100' }), { message: 'Invalid configuration: ANSWER_MAX_BYTES is invalid: it must be bytes of one observe answer at most; past it each observable keeps fewer sightings (10000–268435456)' })
   t.match(readConfig({ ...secret, JUDGEMENT_VALID_DAYS: '30', ANSWER_MAX_BYTES: '6000000' }).config, { JUDGEMENT_VALID_DAYS: 30, ANSWER_MAX_BYTES: 6000000 })
+  t.equal(readConfig({ ...secret, C1FAPP_SIGHTINGS: 'per-feed' }).config.C1FAPP_SIGHTINGS, 'per-feed')
+  for (const value of ['PER-FEED', 'feed', 'all']) {
+    t.throws(() => readConfig({ ...secret, C1FAPP_SIGHTINGS: value }), {
+      message: "Invalid configuration: C1FAPP_SIGHTINGS is invalid: it must be each (a sighting per C1fApp record) or per-feed (a sighting per feed of each observable), unless the token's C1FAPP_SIGHTINGS claim says otherwise"
+    }, `C1FAPP_SIGHTINGS=${value}`)
+  }
   t.throws(() => readConfig({ ...secret, C1FAPP_CONCURRENCY: '0' }), { message: /^Invalid configuration: C1FAPP_CONCURRENCY is invalid: it must be C1fApp requests in flight at once for one call \(1–64\)$/ })
 })
 

@@ -15,8 +15,8 @@ function warning (message: string) {
   return { type: 'warning', code: 'invalid argument', message }
 }
 
-const tooMany = (n: number) => warning(`${n} observable${n === 1 ? ' was' : 's were'} not looked up: only the first 3 distinct domain, ip and url observables of a call are (MAX_OBSERVABLES).`)
-const tooLong = (n: number, where: string) => warning(`${n} observable${n === 1 ? ' was' : 's were'} not looked up: the value is longer than the limit of 20 characters (MAX_VALUE_LENGTH): ${where}.`)
+const tooMany = (n: number) => warning(`${n} observable${n === 1 ? ' was' : 's were'} not looked up: only the first 3 distinct domain, ip and url observables of a call are (MAX_OBSERVABLES, a setting of the module's owner).`)
+const tooLong = (n: number, where: string) => warning(`${n} observable${n === 1 ? ' was' : 's were'} not looked up: the value is longer than the limit of 20 characters (MAX_VALUE_LENGTH, a setting of the module's owner): ${where}.`)
 const domains = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ type: 'domain', value: `h${from + i}.example` }))
 const LONG = `${'a'.repeat(13)}.example` // 21 characters
 
@@ -37,19 +37,22 @@ t.test('observablesToQuery: supported types, once each, within the limits', asyn
   const { observables, warnings } = observablesToQuery(body, LIMITS)
   t.strictSame(observables, [{ type: 'domain', value: 'a.example' }, { type: 'ip', value: 'a.example' }, { type: 'domain', value: '😀'.repeat(20) }],
     '20 code points are within the limit, however many UTF-16 units')
-  t.strictSame(warnings.map(warning => warning.toEnvelope()), [tooLong(1, 'body/4 (url)'), tooMany(2)], 'the same long value twice is one')
+  t.strictSame(warnings.map(warning => warning.toEnvelope()), [tooLong(1, `url "${LONG}"`), tooMany(2)], 'the same long value twice is one')
   t.ok(warnings.every(warning => warning instanceof RelayError))
   const lone = observablesToQuery([{ type: 'domain', value: '\ud800'.repeat(20) }, { type: 'domain', value: '\udc00'.repeat(21) }, ...domains(3)], LIMITS)
   t.strictSame(lone.observables, [{ type: 'domain', value: '\ud800'.repeat(20) }, ...domains(2)], 'a lone surrogate is one character')
-  t.strictSame(lone.warnings.map(warning => warning.toEnvelope()), [tooLong(1, 'body/1 (domain)'), tooMany(1)])
+  t.strictSame(lone.warnings.map(warning => warning.toEnvelope()), [tooLong(1, `domain "${'\\udc00'.repeat(21)}"`), tooMany(1)])
 })
 
-t.test('observablesToQuery: at most five places are named', async t => {
+t.test('observablesToQuery: at most five observables are named, as typed, a long value by its beginning', async t => {
   const body = Array.from({ length: 7 }, (_, i) => ({ type: i % 2 === 0 ? 'domain' : 'ip', value: `${LONG}${i}` }))
   const { observables, warnings } = observablesToQuery(body, LIMITS)
   t.strictSame(observables, [])
   t.strictSame(warnings.map(warning => warning.toEnvelope()),
-    [tooLong(7, 'body/0 (domain), body/1 (ip), body/2 (domain), body/3 (ip), body/4 (domain) and 2 more')])
+    [tooLong(7, [0, 1, 2, 3, 4].map(i => `${i % 2 === 0 ? 'domain' : 'ip'} "${LONG}${i}"`).join(', ') + ' and 2 more')])
+  const huge = observablesToQuery([{ type: 'url', value: `http://${'😀'.repeat(5000)}.example/"` }], LIMITS)
+  t.strictSame(huge.warnings.map(warning => warning.toEnvelope()), [tooLong(1, `url "http://${'😀'.repeat(33)}…" (5017 characters)`)],
+    'the first 40 characters (code points) and the length')
 })
 
 t.test('what was left out comes first among the answer\'s errors, also when every lookup failed', async t => {
@@ -91,13 +94,13 @@ t.test('a looked-up value over MAX_VALUE_LENGTH is skipped with one warning; the
   const found = DEMO_OBSERVABLES[1] // the ip: within 20 characters
   const body = [{ type: 'domain', value: LONG }, found, { type: 'url', value: `http://${LONG}` }]
   const answer = (await post(app, '/observe/observables', body)).json()
-  t.strictSame(answer.errors, [tooLong(2, 'body/0 (domain), body/2 (url)')])
+  t.strictSame(answer.errors, [tooLong(2, `domain "${LONG}", url "http://${LONG}"`)])
   t.ok(answer.data.sightings.count > 0, 'the value within the limit is answered')
   t.ok(answer.data.sightings.docs.every((sighting: { observables: unknown[] }) => sighting.observables.length === 1), 'about it alone')
   saveAnswer('observe', 'limits-value-too-long', answer)
   t.strictSame(simulator.requests.map(request => JSON.parse(request.body).request), [found.value])
   const deliberate = (await post(app, '/deliberate/observables', body)).json()
-  t.strictSame(deliberate.errors, [tooLong(2, 'body/0 (domain), body/2 (url)')])
+  t.strictSame(deliberate.errors, [tooLong(2, `domain "${LONG}", url "http://${LONG}"`)])
   const withoutTime = ({ valid_time: _time, judgement_id: _id, ...verdict }: Record<string, unknown>) => verdict
   t.strictSame(deliberate.data.verdicts.docs.map(withoutTime), answer.data.verdicts.docs.map(withoutTime), "observe's verdicts for the value within the limit")
   saveAnswer('deliberate', 'limits-value-too-long', deliberate)
@@ -109,9 +112,9 @@ t.test('the warnings stay when every lookup fails, and nothing but them when not
   const body = [{ type: 'ip', value: LONG }, ...domains(5)]
   const answer = (await post(app, '/observe/observables', body)).json()
   t.strictSame(answer, {
-    errors: [tooLong(1, 'body/0 (ip)'), tooMany(2), { type: 'fatal', code: 'unknown', message: 'Unexpected response from C1fApp: down' }]
+    errors: [tooLong(1, `ip "${LONG}"`), tooMany(2), { type: 'fatal', code: 'unknown', message: 'Unexpected response from C1fApp: down' }]
   })
   saveAnswer('observe', 'limits-and-failures', answer)
   const none = (await post(app, '/observe/observables', [{ type: 'url', value: LONG }])).json()
-  t.strictSame(none, { data: {}, errors: [tooLong(1, 'body/0 (url)')] })
+  t.strictSame(none, { data: {}, errors: [tooLong(1, `url "${LONG}"`)] })
 })

@@ -36,10 +36,13 @@ t.test('the answers serialise to the schema serialiser\'s bytes', async t => {
     'every observable of the data set': observeAnswer(observables, outcomes, { limit: 100, maxBytes: 1e8, ...JUDGING }),
     'odd text, an unusable record, a failed lookup': observeAnswer([odd, ...observables.slice(0, 3)], [readRecords(oddRecords), new RelayError('unknown', 'C1fApp failed'), ...outcomes.slice(1, 3)], { limit: 100, maxBytes: 1e8, ...JUDGING }),
     'cut to ANSWER_MAX_BYTES': observeAnswer(observables, outcomes, { limit: 100, maxBytes: 50_000, ...JUDGING }),
+    'per-feed sightings': observeAnswer([odd, ...observables], [readRecords(oddRecords), ...outcomes], { limit: 100, maxBytes: 1e8, ...JUDGING, sightings: 'per-feed' }),
+    'per-feed, cut': observeAnswer(observables, outcomes, { limit: 100, maxBytes: 20_000, ...JUDGING, sightings: 'per-feed' }),
     'errors only': observeAnswer([odd], [new RelayError('too many requests', 'quota')], { limit: 100, maxBytes: 1e8, ...JUDGING }),
     'nothing found': observeAnswer([odd], [readRecords([])], { limit: 100, maxBytes: 1e8, ...JUDGING })
   }
   t.ok(cases['cut to ANSWER_MAX_BYTES'].keptPerObservable !== undefined, 'the cut case is cut')
+  t.ok(cases['per-feed, cut'].keptPerObservable !== undefined, 'the per-feed cut case is cut')
   t.ok(cases['odd text, an unusable record, a failed lookup'].answer.errors?.length, 'the odd case has warnings and errors')
   for (const [name, { answer }] of Object.entries(cases)) {
     const text = serialize(answer).toString()
@@ -65,4 +68,14 @@ t.test('kept records: their sightings are written once per observable type and e
   t.strictSame(once.data.sightings.docs.map(({ id, ...doc }: any) => doc), all.data.sightings.docs.map(({ id, ...doc }: any) => doc), 'the same sightings as records not kept give, ids aside')
   const text = serialize(observeAnswer(observables.slice(0, 3), kept, { limit: 100, ...options }).answer).toString()
   t.equal(text, schemaSerializer(JSON.parse(text)), 'written as the schema serialiser writes')
+
+  // the same kept records for both modes: what each mode wrote from them is its own
+  const perFeed = (limit: number) => JSON.parse(serialize(observeAnswer(observables.slice(0, 3), kept, { limit, ...options, sightings: 'per-feed' }).answer).toString())
+  const feeds = perFeed(100)
+  t.ok(feeds.data.sightings.count < all.data.sightings.count, 'per-feed: a sighting per feed')
+  t.ok(feeds.data.sightings.docs.some((doc: any) => doc.count > 1))
+  t.strictSame(perFeed(100).data.sightings, feeds.data.sightings, 'per-feed again: the same sightings, reused')
+  t.strictSame(answer(100).data.sightings, all.data.sightings, 'each after per-feed: still each\'s sightings')
+  const freshFeeds = JSON.parse(serialize(observeAnswer(observables.slice(0, 3), fresh, { limit: 100, ...options, sightings: 'per-feed' }).answer).toString())
+  t.strictSame(freshFeeds.data.sightings.docs.map(({ id, ...doc }: any) => doc), feeds.data.sightings.docs.map(({ id, ...doc }: any) => doc), 'per-feed: the same as records not kept give, ids aside')
 })

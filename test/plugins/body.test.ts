@@ -7,7 +7,7 @@ import { bearer, buildApp } from '../helper.js'
 
 const BODY = Buffer.alloc(3 * 1024 * 1024, 'a')
 const ANSWER = JSON.stringify({
-  errors: [{ type: 'fatal', code: 'invalid argument', message: 'Invalid JSON payload received. The body is larger than the limit of 1048576 bytes (MAX_BODY_BYTES).' }]
+  errors: [{ type: 'fatal', code: 'invalid argument', message: "The request body is larger than the limit of 1048576 bytes (MAX_BODY_BYTES, a setting of the module's owner)." }]
 })
 const PIECE = 64 * 1024
 

@@ -58,7 +58,7 @@ t.test('no retry waits past the deadline: the last answer is given instead', asy
 t.test('the deadline answers for a slow C1fApp, and for values still queued when it passes', async t => {
   const { app, simulator } = await buildRelay(t, { C1FAPP_DEADLINE_MS: '500', C1FAPP_TIMEOUT_MS: '5000', C1FAPP_CONCURRENCY: '1' })
   simulator.script('*', { delayMs: 1500, body: [] })
-  const message = "Unable to connect to C1fApp: no answer within the relay's deadline of 500 ms (C1FAPP_DEADLINE_MS)"
+  const message = "Unable to connect to C1fApp: no answer within the relay's deadline of 500 ms (C1FAPP_DEADLINE_MS, a setting of the module's owner)"
   t.strictSame((await post(app, '/observe/observables', [...observe('a.example'), ...observe('b.example')])).json(), fatal('connection error', message))
   t.strictSame(asked(simulator), ['a.example'], 'b.example was never sent: its turn came after the deadline')
   t.strictSame((await post(app, '/health')).json(), fatal('connection error', message), '/health has the same deadline')
@@ -70,7 +70,7 @@ t.test('an answer larger than C1FAPP_MAX_ANSWER_BYTES is refused, not buffered',
   simulator.script('small.example', { body: [record()] })
   const body = observeBody(t, await post(app, '/observe/observables', [...observe('big.example'), ...observe('small.example')]), 'observe-too-large')
   t.equal(body.data.sightings.count, 1, 'the other observable is answered')
-  t.strictSame(body.errors, [{ type: 'fatal', code: 'unknown', message: "C1fApp's answer is larger than 4096 bytes (C1FAPP_MAX_ANSWER_BYTES); it was not read" }])
+  t.strictSame(body.errors, [{ type: 'fatal', code: 'unknown', message: "C1fApp's answer is larger than 4096 bytes (C1FAPP_MAX_ANSWER_BYTES, a setting of the module's owner); it was not read" }])
 })
 
 t.test('an answer without a content-length is cut off once it passes C1FAPP_MAX_ANSWER_BYTES', async t => {
@@ -79,7 +79,7 @@ t.test('an answer without a content-length is cut off once it passes C1FAPP_MAX_
   simulator.script('small.example', { body: [record()], chunked: true })
   const body = (await post(app, '/observe/observables', [...observe('big.example'), ...observe('small.example')])).json()
   t.equal(body.data.sightings.count, 1, 'the other observable, also sent chunked, is answered')
-  t.strictSame(body.errors, [{ type: 'fatal', code: 'unknown', message: "C1fApp's answer is larger than 4096 bytes (C1FAPP_MAX_ANSWER_BYTES); it was not read" }])
+  t.strictSame(body.errors, [{ type: 'fatal', code: 'unknown', message: "C1fApp's answer is larger than 4096 bytes (C1FAPP_MAX_ANSWER_BYTES, a setting of the module's owner); it was not read" }])
 })
 
 t.test('circuit breaker: repeated trouble pauses one key, not the others', async t => {

@@ -20,6 +20,9 @@ t.test('/documentation serves the UI and the description, without a token', asyn
   const json = await app.inject({ method: 'GET', url: '/documentation/json' })
   const spec = json.json()
   t.equal(spec.openapi, '3.0.3')
+  for (const entity of ['sightings', 'indicators', 'judgements', 'verdicts', 'relationships']) {
+    t.match(spec.info.description, new RegExp(`\\b${entity}\\b`), `the description names the ${entity} the relay answers`)
+  }
   t.strictSame(Object.keys(spec.paths).sort(), [
     '/deliberate/observables', '/health', '/observe/observables', '/refer/observables',
     '/respond/observables', '/respond/trigger', '/version', '/watchdog'

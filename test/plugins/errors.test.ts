@@ -53,7 +53,7 @@ t.test('routes without a token read small bodies only', async t => {
   const app = await buildApp(t)
   const big = JSON.stringify({ padding: 'x'.repeat(UNAUTHENTICATED_BODY_BYTES) })
   const version = await app.inject({ method: 'POST', url: '/version', headers: { 'content-type': 'application/json' }, payload: big })
-  t.strictSame(version.json(), fatal('invalid argument', `Invalid JSON payload received. The body is larger than the limit of ${UNAUTHENTICATED_BODY_BYTES} bytes.`))
+  t.strictSame(version.json(), fatal('invalid argument', `The request body is larger than the limit of ${UNAUTHENTICATED_BODY_BYTES} bytes.`))
   const small = await app.inject({ method: 'POST', url: '/version', headers: { 'content-type': 'application/json' }, payload: '{"a":1}' })
   t.match(small.json(), { version: String })
   const observe = await app.inject({ method: 'POST', url: '/refer/observables', headers: { 'content-type': 'application/json' }, payload: JSON.stringify([{ type: 'domain', value: 'x'.repeat(2000) }]) })

@@ -47,10 +47,10 @@ t.test('the thresholds are configuration, with documented defaults', async t => 
 
 t.test('each kind of pressure is named to the analyst, with the limit that was crossed', async t => {
   const message = (type: string, value: number | undefined) => overloadError(type, value, limits).toEnvelope()
-  t.strictSame(message('eventLoopDelay', 1234.4), fatal('too many requests', 'The relay is overloaded (event-loop delay 1234 ms, over MAX_EVENT_LOOP_DELAY_MS=1000); try again in a moment.').errors[0])
-  t.strictSame(message('eventLoopDelay', Infinity), fatal('too many requests', 'The relay is overloaded (event-loop delay too long to measure, over MAX_EVENT_LOOP_DELAY_MS=1000); try again in a moment.').errors[0])
-  t.strictSame(message('heapUsedBytes', 3 * 1024 * 1024), fatal('too many requests', 'The relay is overloaded (heap used 3.0 MiB, over MAX_HEAP_USED_BYTES=1); try again in a moment.').errors[0])
-  t.strictSame(message('rssBytes', 1.5 * 1024 * 1024), fatal('too many requests', 'The relay is overloaded (resident memory 1.5 MiB, over MAX_RSS_BYTES=1); try again in a moment.').errors[0])
+  t.strictSame(message('eventLoopDelay', 1234.4), fatal('too many requests', 'The relay is overloaded (event-loop delay 1234 ms, over MAX_EVENT_LOOP_DELAY_MS=1000, a setting of the module\'s owner); try again in a moment.').errors[0])
+  t.strictSame(message('eventLoopDelay', Infinity), fatal('too many requests', 'The relay is overloaded (event-loop delay too long to measure, over MAX_EVENT_LOOP_DELAY_MS=1000, a setting of the module\'s owner); try again in a moment.').errors[0])
+  t.strictSame(message('heapUsedBytes', 3 * 1024 * 1024), fatal('too many requests', 'The relay is overloaded (heap used 3.0 MiB, over MAX_HEAP_USED_BYTES=1, a setting of the module\'s owner); try again in a moment.').errors[0])
+  t.strictSame(message('rssBytes', 1.5 * 1024 * 1024), fatal('too many requests', 'The relay is overloaded (resident memory 1.5 MiB, over MAX_RSS_BYTES=1, a setting of the module\'s owner); try again in a moment.').errors[0])
   t.strictSame(message('healthCheck', undefined), fatal('too many requests', 'The relay is overloaded (healthCheck); try again in a moment.').errors[0])
   t.strictSame(message('eventLoopUtilization', 0.99), fatal('too many requests', 'The relay is overloaded (eventLoopUtilization); try again in a moment.').errors[0], 'a kind this relay does not configure still answers')
 })
@@ -63,7 +63,7 @@ t.test('over the heap threshold: relay calls answer too many requests with Retry
     t.equal(response.headers['retry-after'], String(RETRY_AFTER_SECONDS))
     const { errors } = response.json()
     t.equal(errors.length, 1)
-    t.match(errors[0], { type: 'fatal', code: 'too many requests', message: /^The relay is overloaded \(heap used \d+\.\d MiB, over MAX_HEAP_USED_BYTES=1\); try again in a moment\.$/ })
+    t.match(errors[0], { type: 'fatal', code: 'too many requests', message: /^The relay is overloaded \(heap used \d+\.\d MiB, over MAX_HEAP_USED_BYTES=1, a setting of the module's owner\); try again in a moment\.$/ })
   }
   t.equal(simulator.requests.length, 0)
   const unauthenticated = await post(app, '/observe/observables', observables, {})
@@ -73,7 +73,7 @@ t.test('over the heap threshold: relay calls answer too many requests with Retry
 t.test('over the resident-memory threshold, the same', async t => {
   const { app } = await pressedRelay(t, { MAX_RSS_BYTES: '1' })
   const response = await post(app, '/observe/observables', observables)
-  t.match(response.json(), { errors: [{ type: 'fatal', code: 'too many requests', message: /^The relay is overloaded \(resident memory \d+\.\d MiB, over MAX_RSS_BYTES=1\); try again in a moment\.$/ }] })
+  t.match(response.json(), { errors: [{ type: 'fatal', code: 'too many requests', message: /^The relay is overloaded \(resident memory \d+\.\d MiB, over MAX_RSS_BYTES=1, a setting of the module's owner\); try again in a moment\.$/ }] })
   t.equal(response.headers['retry-after'], String(RETRY_AFTER_SECONDS))
 })
 

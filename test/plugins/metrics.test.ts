@@ -40,6 +40,7 @@ t.test('after known traffic the counters say what happened', async t => {
   await post(app, '/observe/observables', 'not json')
   await app.inject({ method: 'GET', url: '/watchdog', headers: { 'health-check': 'x' } })
   await app.inject({ method: 'GET', url: '/nowhere' })
+  await post(app, '/respond/trigger', {})
 
   const { status, type, text } = await scrape(app)
   t.equal(status, 200)
@@ -50,6 +51,8 @@ t.test('after known traffic the counters say what happened', async t => {
     'relay_calls_total{route="/observe/observables",outcome="error"}': 1,
     'relay_calls_total{route="/health",outcome="error"}': 2,
     'relay_calls_total{route="/watchdog",outcome="ok"}': 1,
+    'relay_calls_total{route="/respond/trigger",outcome="failure"}': 1,
+    'relay_calls_total{route="/respond/trigger",outcome="ok"}': 0,
     'relay_calls_total{route="unmatched",outcome="client_error"}': 1,
     'relay_call_duration_seconds_count{route="/observe/observables"}': 4,
     'relay_call_duration_seconds_count{route="/health"}': 2,
@@ -143,6 +146,8 @@ t.test('the label values are a few fixed words', async t => {
   t.equal(envelopeOutcome({ data: { sightings: { count: 0, docs: [{ description: '"errors":[x' }] } } }), 'ok', 'a value that reads like an errors member is none')
   t.equal(envelopeOutcome({ data: {}, errors: [] }), 'partial')
   t.equal(envelopeOutcome({ errors: [] }), 'error')
+  t.equal(envelopeOutcome({ data: { status: 'failure' } }), 'failure', "respond/trigger's answer")
+  t.equal(envelopeOutcome({ data: { status: 'ok' } }), 'ok', "/health's answer")
   t.equal(envelopeOutcome('{"errors":[]}'), null, 'a string, a buffer or a stream (the documentation) is no envelope')
   t.equal(envelopeOutcome(null), null)
   t.equal(callOutcome(200, 'partial'), 'partial')

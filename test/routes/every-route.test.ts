@@ -89,7 +89,7 @@ t.test('a body over MAX_BODY_BYTES is refused whole (the other limits: test/lib/
   const observables = Array.from({ length: 3 }, (_, i) => ({ type: 'domain', value: `h${i}.example` }))
   t.strictSame((await post(app, '/observe/observables', JSON.stringify(observables).padEnd(2048, ' '))).json(), { data: {} }, 'at the limit')
   t.strictSame((await post(app, '/observe/observables', JSON.stringify(observables).padEnd(2049, ' '))).json(),
-    invalid('The body is larger than the limit of 2048 bytes (MAX_BODY_BYTES).'))
+    fatal('invalid argument', "The request body is larger than the limit of 2048 bytes (MAX_BODY_BYTES, a setting of the module's owner)."))
   t.equal(simulator.requests.length, 3, 'only the call within the limit was queried')
 })
 

@@ -55,7 +55,7 @@ t.test('a scripted answer maps to the exact CTIM answer', async t => {
           source_uri: 'http://www.phishtank.com/phish_detail.php?phish_id=1',
           confidence: 'Medium',
           count: 1,
-          description: 'Seen on C1fApp feed',
+          description: 'Seen on C1fApp feed Phishtank',
           observables: [observable],
           observed_time: { start_time: '2026-10-01T00:00:00.000Z', end_time: '2026-10-01T00:00:00.000Z' },
           relations: [

@@ -24,7 +24,7 @@ export function cutWarning (kept: number, max = MAX) {
   return {
     type: 'warning' as const,
     code: 'too many entities',
-    message: `The answer would be larger than ANSWER_MAX_BYTES (${max} bytes): only the newest ${kept} ` +
+    message: `The answer would be larger than ${max} bytes (ANSWER_MAX_BYTES, a setting of the module's owner): only the newest ${kept} ` +
       `sighting${kept === 1 ? '' : 's'} of each observable ${kept === 1 ? 'is' : 'are'} kept, with their indicators, judgements, verdicts and relationships.`
   }
 }

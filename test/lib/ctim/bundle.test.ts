@@ -29,7 +29,7 @@ t.test('a record maps to one sighting, indicator, judgement and verdict and thei
         source: 'C1fApp',
         confidence: 'High',
         count: 1,
-        description: 'Seen on C1fApp feed',
+        description: 'Seen on C1fApp feed Phishtank',
         observables: [domain],
         observed_time: { start_time: '2020-04-12T00:00:00.000Z', end_time: '2020-04-12T00:00:00.000Z' },
         relations: [
