@@ -66,10 +66,6 @@ interface QuotaRedis extends Redis {
 
 /** `held`'s value: until when, and since when (ms). */
 const heldValue = (until: number, at: number): string => `${until}:${at}`
-function readHeld (value: string | null): { until: number, at: number } | undefined {
-  const [until, at] = (value ?? '').split(':').map(Number)
-  return Number.isFinite(until) && Number.isFinite(at) && value !== null ? { until, at } : undefined
-}
 
 /** The quota of `config`, in `redis` when given; `clock` tells the time (ms since the epoch: a test's own, or Date.now). */
 export function createDailyQuota (config: RelayConfig, redis?: SharedRedis, clock: () => number = Date.now): DailyQuota {
@@ -137,10 +133,12 @@ export function createDailyQuota (config: RelayConfig, redis?: SharedRedis, cloc
         const { counter, reached, held } = names(id, now)
         try {
           const [count, reachedAt, heldBy] = await shared.mget(counter, reached, held)
-          const holding = readHeld(heldBy)
-          // the shared day, taken as the process' own from now on
+          // the shared day, taken as the process' own from now on (a value that is no number holds nothing back)
           Object.assign(day, { count: Math.max(day.count, Number(count ?? 0)), reachedAt: reachedAt === null ? day.reachedAt : Number(reachedAt) })
-          if (holding !== undefined) Object.assign(day, { heldUntil: holding.until, heldAt: holding.at })
+          if (heldBy !== null) {
+            const [until, at] = heldBy.split(':').map(Number)
+            Object.assign(day, { heldUntil: until, heldAt: at })
+          }
         } catch (error) {
           redis?.trouble(error as Error, 'quota read')
         }
@@ -170,8 +168,7 @@ export function createDailyQuota (config: RelayConfig, redis?: SharedRedis, cloc
     },
 
     refused (id) {
-      const day = days.get(id)
-      if (day !== undefined) day.trustedUntil = undefined
+      known(id, clock()).trustedUntil = undefined
       shared?.del(HEALTH_KEY_PREFIX + id).catch((error: Error) => redis?.trouble(error, 'health mark'))
     },
 

@@ -114,7 +114,7 @@ export async function startSimulator (options: {
   const scripts = new Map<string, ScriptedAnswer[]>()
   const requests: SimulatorRequest[] = []
   const limits = new Map<unknown, number>()
-  /** each key's requests on its last day: `${day} ${count}` */
+  /** each key's requests on the last UTC day it asked */
   const spent = new Map<unknown, { day: string, count: number }>()
 
   /** one more request of the key today: within its plan? */
