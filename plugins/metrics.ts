@@ -33,6 +33,8 @@ export interface RelayMetrics {
   watchOpenBreakers: (count: () => number) => void
   /** an answer cut to ANSWER_MAX_BYTES (contract §3.2): the routes call it when they cut */
   answerCut: () => void
+  /** a call refused for its token (a missing, malformed, forged, expired or foreign one) */
+  authorizationFailure: () => void
   /** where GET /metrics is served; undefined while not listening */
   address: () => AddressInfo | undefined
 }
@@ -47,6 +49,7 @@ const UNCOUNTED: RelayMetrics = {
   cacheError: () => {},
   watchOpenBreakers: () => {},
   answerCut: () => {},
+  authorizationFailure: () => {},
   address: () => undefined
 }
 
@@ -68,6 +71,7 @@ export default fp(async function metrics (fastify) {
   const misses = new Counter({ name: 'relay_cache_misses_total', help: "Lookups that asked C1fApp, by the cache's kind", labelNames: ['kind'], registers })
   const errors = new Counter({ name: 'relay_cache_errors_total', help: "Cache failures (connection attempts, reads, writes: unreachable, too slow, full, unreadable entries), by the cache's kind", labelNames: ['kind'], registers })
   const cut = new Counter({ name: 'relay_answers_cut_total', help: 'Answers cut to ANSWER_MAX_BYTES', registers })
+  const refused = new Counter({ name: 'relay_authorization_failures_total', help: 'Calls refused for their token (missing, malformed, wrongly signed, expired, or naming a jwks_host or audience that is not this relay\'s)', registers })
   const breakerCounts: Array<() => number> = []
   new Gauge({ name: 'relay_circuit_breakers_open', help: 'C1fApp keys whose circuit breaker is open (their lookups are refused at once)', registers, collect () { this.set(breakerCounts.reduce((sum, count) => sum + count(), 0)) } }) // eslint-disable-line no-new
   for (const kind of ['memory', 'redis']) {
@@ -76,6 +80,7 @@ export default fp(async function metrics (fastify) {
     errors.inc({ kind }, 0)
   }
   cut.inc(0)
+  refused.inc(0)
 
   // The envelope is read before it is serialised (only what it says is kept: holding the answer
   // itself until the call ends would keep its thousands of objects alive past young collections);
@@ -127,6 +132,7 @@ export default fp(async function metrics (fastify) {
     cacheError: (kind: CacheKind) => errors.inc({ kind }),
     watchOpenBreakers: (count: () => number) => { breakerCounts.push(count) },
     answerCut: () => cut.inc(),
+    authorizationFailure: () => refused.inc(),
     address: () => server?.address() as AddressInfo | undefined
   })
 }, { name: 'metrics', fastify: '5.x', dependencies: ['config'] })
