@@ -160,7 +160,7 @@ t.test('template.yaml: the extension layer, from a per-region mapping of AWS\'s 
     t.ok(allowed.test(LayerArn), `${region}: an ARN the parameter would accept too`)
   }
   t.equal(mapping['eu-west-1'].LayerArn, 'arn:aws:lambda:eu-west-1:015030872274:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:2')
-  t.match(read('docs/deploy.md'), /ParametersExtensionArm64[\s\S]*AWS Parameters and Secrets Lambda Extension ARNs/, 'docs/deploy.md says where the ARNs come from')
+  t.match(read('docs/deploy.md'), /ParametersExtensionArm64[\s\S]*AWS\s+Parameters\s+and\s+Secrets\s+Lambda\s+Extension\s+ARNs/, 'docs/deploy.md says where the ARNs come from')
 })
 
 t.test('template.yaml: the shared cache runs the function in the Redis\' VPC', async t => {
