@@ -193,7 +193,7 @@ t.test('C1FAPP_API_URL: https, or http to a loopback host only (the key travels 
   for (const url of ['https://www.c1fapp.com/cifapp/api/', 'https://10.0.0.5:8443/api', 'http://127.0.0.1:8080/cifapp/api/', 'http://127.0.0.2/', 'http://localhost:3001/', 'http://LOCALHOST/', 'http://[::1]:3001/']) {
     t.equal(readConfig({ ...secret, C1FAPP_API_URL: url }).config.C1FAPP_API_URL, url, url)
   }
-  for (const url of ['http://www.c1fapp.com/cifapp/api/', 'http://10.0.0.5/', 'http://localhost.attacker.example/', 'http://127.0.0.1.attacker.example/', 'http://[::2]/', 'http://0.0.0.0/']) {
+  for (const url of ['http://www.c1fapp.com/cifapp/api/', 'http://10.0.0.5/', 'http://localhost.attacker.example/', 'http://127.0.0.1.attacker.example/', 'http://[::2]/', 'http://0.0.0.0/', 'https://c1fapp.example:99999/']) {
     t.throws(() => readConfig({ ...secret, C1FAPP_API_URL: url }), { name: 'ConfigError', message: /^Invalid configuration: C1FAPP_API_URL is invalid: it must be the C1fApp API endpoint, an https:\/\/ URL \(http:\/\/ only for a loopback host/ }, url)
   }
 })
