@@ -29,9 +29,10 @@ COPY --from=build /app/dist ./dist
 # The image's unprivileged user (uid 1000); the files stay root's, read-only to the relay.
 USER node
 EXPOSE 3000
-# Slim images have no curl: node asks /watchdog, which echoes the Health-Check header.
+# Slim images have no curl: node asks /watchdog, which echoes the Health-Check header, where the
+# relay listens: HOST itself, or loopback when HOST is every address (0.0.0.0, ::).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/watchdog', { headers: { 'Health-Check': 'docker' } }).then(r => r.json()).then(b => process.exit(b.data === 'docker' ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "const h = process.env.HOST || '127.0.0.1'; const host = h === '0.0.0.0' ? '127.0.0.1' : h === '::' ? '[::1]' : h.includes(':') ? '[' + h + ']' : h; fetch('http://' + host + ':' + (process.env.PORT || 3000) + '/watchdog', { headers: { 'Health-Check': 'docker' } }).then(r => r.json()).then(b => process.exit(b.data === 'docker' ? 0 : 1), () => process.exit(1))"]
 # Exec form: node is PID 1 and gets SIGTERM itself (no npm or shell in between); close-with-grace
 # then lets calls in flight finish (SHUTDOWN_GRACE_MS, 25 s by default) and closes the server:
 # stop the container with `docker stop -t 35` (Docker kills it after 10 s by default). The V8 heap

@@ -6,7 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from './build-server.js'
 import { readConfig } from './lib/config.js'
-import { withSecretKey } from './lambda-secrets.js'
+import { withSecrets } from './lambda-secrets.js'
 
 export type ProxyEvent = APIGatewayProxyEventV2 | APIGatewayProxyEvent
 
@@ -25,7 +25,7 @@ interface Relay {
 }
 
 async function build (env: Record<string, string | undefined>): Promise<Relay> {
-  const server = await buildServer(readConfig(await withSecretKey(env)))
+  const server = await buildServer(readConfig(await withSecrets(env)))
   // No route reads the raw event, so requests are not decorated with it.
   const proxy = awsLambdaFastify<ProxyEvent>(server, { decorateRequest: false, binaryMimeTypes: BINARY_TYPES })
   await server.ready()
@@ -33,12 +33,17 @@ async function build (env: Record<string, string | undefined>): Promise<Relay> {
 }
 
 /**
- * The Lambda handler of the relay configured by `env`. Bad configuration rejects every invocation
- * with readConfig's message (it names the variable, never the value); the Node.js runtime logs it.
+ * The Lambda handler of the relay configured by `env`. A start that fails (bad configuration, or
+ * the extension or SSM not answering at a cold start) rejects the invocation with its message (it
+ * names the variable, never the value), which the Node.js runtime logs, and is tried again by the
+ * next invocation: one hiccup must not fail every call of the execution environment.
  */
 export function createHandler (env: Record<string, string | undefined>): RelayHandler {
   let relay: Promise<Relay> | undefined
-  const built = (): Promise<Relay> => (relay ??= build(env))
+  const built = (): Promise<Relay> => (relay ??= build(env).catch((error: unknown) => {
+    relay = undefined
+    throw error
+  }))
 
   async function handler (event: ProxyEvent, context: Context): Promise<LambdaResponse> {
     const { proxy } = await built()

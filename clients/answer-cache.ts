@@ -5,8 +5,11 @@
 // flight in one process are made once.
 // Redis is a help, never a failure: any trouble with it (down, slow, full, garbage) answers the
 // lookup as without a cache, within CACHE_REDIS_TIMEOUT_MS per command, with a warning
-// (clients/redis.ts).
+// (clients/redis.ts). Nothing read from Redis is trusted more than C1fApp would be
+// (lib/cache-entry.ts): an entry whose size, HMAC or expiry is wrong is ignored, counted as a cache
+// error, and replaced.
 import { LRUCache } from 'lru-cache'
+import { ENTRY_OVERHEAD_BYTES, entryKey, entryName, openEntry, sealEntry } from '../lib/cache-entry.js'
 import type { RelayConfig } from '../lib/config.js'
 import type { SharedRedis } from './redis.js'
 
@@ -76,18 +79,29 @@ function memoryCache (config: RelayConfig, metrics: CacheMetrics): AnswerCache {
 }
 
 function redisCache ({ client, trouble }: SharedRedis, config: RelayConfig, metrics: CacheMetrics): AnswerCache {
+  // config.ts requires one of the two with CACHE_REDIS_URL
+  const signing = entryKey((config.SECRET_KEY ?? config.CACHE_REDIS_SECRET) as string)
+  // An entry holds at most C1FAPP_MAX_ANSWER_BYTES of C1fApp's answer (what the client reads) and
+  // its header: a larger one is not the relay's, and is not read past this many bytes.
+  const maxEntryBytes = config.C1FAPP_MAX_ANSWER_BYTES + ENTRY_OVERHEAD_BYTES
   const inFlight = new Map<string, Promise<string>>()
   async function obtain (id: string, load: () => Promise<string>, read: (body: string) => unknown): Promise<string> {
-    const key = REDIS_KEY_PREFIX + id
+    const key = entryName(REDIS_KEY_PREFIX, config.C1FAPP_API_URL, id)
     try {
-      const kept = await client.get(key)
-      if (kept !== null) {
-        try {
-          read(kept)
-          metrics.cacheHit('redis')
-          return kept
-        } catch {
-          trouble(new Error(`an unreadable entry under ${key}`), 'read')
+      // One byte more than an entry may hold tells an oversized one, without reading it whole.
+      const kept = await client.getrangeBuffer(key, 0, maxEntryBytes)
+      if (kept.length > maxEntryBytes) trouble(new Error(`an entry larger than ${maxEntryBytes} bytes under ${key}`), 'read')
+      else if (kept.length > 0) {
+        const opened = openEntry(signing, key, kept, Date.now())
+        if ('problem' in opened) trouble(new Error(`${opened.problem} under ${key}`), 'read')
+        else {
+          try {
+            read(opened.body)
+            metrics.cacheHit('redis')
+            return opened.body
+          } catch {
+            trouble(new Error(`an unreadable entry under ${key}`), 'read')
+          }
         }
       }
     } catch (error) {
@@ -95,7 +109,10 @@ function redisCache ({ client, trouble }: SharedRedis, config: RelayConfig, metr
     }
     metrics.cacheMiss('redis')
     const body = await load()
-    await client.set(key, body, 'EX', config.CACHE_TTL_S).catch((error: Error) => trouble(error, 'write'))
+    // An answer that was no UTF-8 can grow when written back as text: its entry is then read as
+    // oversized, and replaced, at the cost of C1fApp's quota only.
+    const ttlMs = config.CACHE_TTL_S * 1000
+    await client.set(key, sealEntry(signing, key, Date.now() + ttlMs, body), 'PX', ttlMs).catch((error: Error) => trouble(error, 'write'))
     return body
   }
   return {

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { RelayConfig } from '../lib/config.js'
-import { redactedRedisUrl, WarningGate } from '../lib/redis-url.js'
+import { redisLocation, WarningGate } from '../lib/redis-url.js'
 
 /** Redis trouble is logged at once, then at most once a minute while it lasts. */
 export const REDIS_WARNING_INTERVAL_MS = 60000
@@ -28,7 +28,7 @@ export interface RedisMetrics {
 export async function connectRedis (url: string, config: RelayConfig, log: FastifyBaseLogger, metrics: RedisMetrics): Promise<SharedRedis> {
   // loaded only when Redis is configured: every new Lambda instance would pay for it
   const { Redis } = await import('ioredis')
-  const redis = redactedRedisUrl(url)
+  const redis = redisLocation(url)
   const client = new Redis(url, {
     connectionName: 'c1fapp-relay',
     connectTimeout: Math.max(config.CACHE_REDIS_TIMEOUT_MS, 1000),

@@ -7,6 +7,7 @@ import { Value } from '@sinclair/typebox/value'
 import { DEFAULT_ENTITIES_LIMIT, entitiesLimit, MAX_ENTITIES_LIMIT } from './entities-limit.js'
 import { MAX_DAILY_LIMIT } from './quota.js'
 import { DEFAULT_SIGHTINGS, SIGHTINGS_MODES } from './sightings-mode.js'
+import { isLoopbackHost } from './authorization.js'
 
 export const DEFAULT_JWKS_HOSTS = 'visibility.amp.cisco.com,visibility.eu.amp.cisco.com,visibility.apjc.amp.cisco.com'
 export const DEFAULT_C1FAPP_API_URL = 'https://www.c1fapp.com/cifapp/api/'
@@ -18,12 +19,14 @@ const JWKS_HOST = '(?:[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(?::\\d{1,5})?'
 export const EnvironmentSchema = Type.Object({
   SECRET_KEY: Type.Optional(Type.String({ minLength: 32, description: 'the HS256 secret the JWTs are signed with, at least 32 characters' })),
   SECRET_KEY_PARAMETER: Type.Optional(Type.String({ pattern: '^/[A-Za-z0-9_.\\-/]+$', description: 'AWS Lambda only: the name of the SSM Parameter Store SecureString that holds SECRET_KEY, read at cold start through the Parameters and Secrets Lambda Extension (a name that begins with /)' })),
+  CACHE_REDIS_URL_PARAMETER: Type.Optional(Type.String({ pattern: '^/[A-Za-z0-9_.\\-/]+$', description: 'AWS Lambda only: the name of the SSM Parameter Store SecureString that holds CACHE_REDIS_URL, read at cold start as SECRET_KEY_PARAMETER is (a name that begins with /)' })),
+  CACHE_REDIS_SECRET_PARAMETER: Type.Optional(Type.String({ pattern: '^/[A-Za-z0-9_.\\-/]+$', description: 'AWS Lambda only: the name of the SSM Parameter Store SecureString that holds CACHE_REDIS_SECRET, read at cold start as SECRET_KEY_PARAMETER is (a name that begins with /)' })),
   RELAY_PUBLIC_URL: Type.Optional(Type.String({ pattern: HTTP_URL, description: "the relay's public http(s) URL, the RS256 tokens' audience" })),
   JWKS_HOSTS: Type.String({ pattern: `^${JWKS_HOST}(,${JWKS_HOST})*$`, default: DEFAULT_JWKS_HOSTS, description: 'comma-separated host names (with an optional :port) whose JWKS may be fetched' }),
   JWKS_ALLOW_HTTP: Type.Boolean({ default: false, description: '1 to fetch the JWKS over plain http from loopback hosts (tests, local trials)' }),
   JWKS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 5000, description: 'how long fetching a JWKS may take, in milliseconds (100–60000)' }),
   JWKS_CACHE_TTL_MS: Type.Integer({ minimum: 1000, maximum: 86400000, default: 600000, description: 'how long a fetched JWKS key is kept, in milliseconds (1000–86400000)' }),
-  C1FAPP_API_URL: Type.String({ pattern: HTTP_URL, default: DEFAULT_C1FAPP_API_URL, description: 'the C1fApp API endpoint, an http(s) URL' }),
+  C1FAPP_API_URL: Type.String({ pattern: HTTP_URL, default: DEFAULT_C1FAPP_API_URL, description: 'the C1fApp API endpoint, an https:// URL (http:// only for a loopback host: the key travels in the body)' }),
   C1FAPP_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 10000, description: 'how long one C1fApp request may take, in milliseconds (100–60000)' }),
   C1FAPP_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 10, description: 'C1fApp requests in flight at once for one call (1–64)' }),
   C1FAPP_MAX_SOCKETS: Type.Integer({ minimum: 1, maximum: 1024, default: 64, description: 'keep-alive connections to C1fApp shared by all calls (1–1024)' }),
@@ -38,6 +41,7 @@ export const EnvironmentSchema = Type.Object({
   CACHE_TTL_S: Type.Integer({ minimum: 0, maximum: 86400, default: 600, description: 'seconds a C1fApp answer is reused for the same key and value (0 turns the cache off, at most 86400)' }),
   CACHE_MAX_MB: Type.Integer({ minimum: 1, maximum: 4096, default: 64, description: 'megabytes the in-process cache holds at most (1–4096); an answer counts three times its size: the records read from it and the sightings written from them are kept instead of its text' }),
   CACHE_REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://[^\\s/?#]+[^\\s]*$', description: 'a redis:// or rediss:// URL (user and password in it) of the Redis or Valkey that replicas share as their cache' })),
+  CACHE_REDIS_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'the secret, at least 32 characters, that signs the shared cache\'s entries (HMAC-SHA256) when SECRET_KEY is not set; every relay sharing the Redis holds the same' })),
   CACHE_REDIS_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 10000, default: 250, description: 'how long one Redis command may take before the relay asks C1fApp without the cache, in milliseconds (10–10000)' }),
   METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'the TCP port, other than PORT, of the second listener, which serves only GET /metrics (0–65535; unset: no metrics listener)' })),
   METRICS_HOST: Type.Optional(Type.String({ pattern: '^\\S+$', description: 'the address the metrics listener listens on (unset: HOST)' })),
@@ -130,6 +134,13 @@ export function readTrustProxy (raw: string): TrustProxy | undefined {
   return entries.every(isProxyAddress) ? entries : undefined
 }
 
+/** The C1fApp key travels in the request's body: https, or http only to a loopback host (the simulator, tests). */
+function isSafeC1fAppUrl (raw: string): boolean {
+  if (!URL.canParse(raw)) return false
+  const url = new URL(raw)
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.host))
+}
+
 export function readConfig (env: Record<string, string | undefined>): ConfigReading {
   const warnings: string[] = []
   // An empty variable is an unset one: deployment tools often write VAR= for "not set".
@@ -154,6 +165,7 @@ export function readConfig (env: Record<string, string | undefined>): ConfigRead
   const trustProxy = readTrustProxy(environment.TRUST_PROXY)
   if (trustProxy === undefined) invalid('TRUST_PROXY')
   if (environment.CACHE_REDIS_URL !== undefined && !URL.canParse(environment.CACHE_REDIS_URL)) invalid('CACHE_REDIS_URL')
+  if (!problems.has('C1FAPP_API_URL') && !isSafeC1fAppUrl(environment.C1FAPP_API_URL)) invalid('C1FAPP_API_URL')
   // Threat Response reaches the relay's port: the metrics must never be served there.
   if (environment.METRICS_PORT !== undefined && environment.METRICS_PORT !== 0 && environment.METRICS_PORT === environment.PORT) invalid('METRICS_PORT')
   if (problems.size > 0) {
@@ -168,6 +180,13 @@ export function readConfig (env: Record<string, string | undefined>): ConfigRead
   if (environment.SECRET_KEY === undefined && environment.RELAY_PUBLIC_URL === undefined) {
     throw new ConfigError('Invalid configuration: set SECRET_KEY (the HS256 secret the JWTs are signed with, at least 32 characters) ' +
       "or RELAY_PUBLIC_URL (the relay's public URL, for Threat Response's RS256 configuration tokens); neither is set")
+  }
+  if (environment.CACHE_REDIS_URL !== undefined && environment.SECRET_KEY === undefined && environment.CACHE_REDIS_SECRET === undefined) {
+    throw new ConfigError('Invalid configuration: CACHE_REDIS_URL needs CACHE_REDIS_SECRET (at least 32 characters, the same in every relay sharing the Redis), ' +
+      'which signs the cache entries so that nobody who can write to the Redis can forge an answer; SECRET_KEY signs them when it is set, and neither is')
+  }
+  if (environment.CACHE_REDIS_SECRET !== undefined && environment.SECRET_KEY !== undefined) {
+    warnings.push('CACHE_REDIS_SECRET is not used: SECRET_KEY is set, and signs the shared cache\'s entries')
   }
   const config: RelayConfig = {
     ...environment,

@@ -2,6 +2,7 @@
 // answer cache, daily quota and metrics; closed with the relay.
 import fp from 'fastify-plugin'
 import { createC1fAppClient, type C1fAppClient } from '../clients/c1fapp.js'
+import { upstreamsInUse } from '../lib/redis-url.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,5 +13,7 @@ declare module 'fastify' {
 export default fp(async function c1fapp (fastify) {
   const client = createC1fAppClient(fastify.config, fastify.log, { cache: fastify.answerCache, metrics: fastify.metrics, quota: fastify.quota })
   fastify.decorate('c1fapp', client)
+  // what an operator needs to tell which relay talks to what (a staging endpoint, another Redis)
+  fastify.log.info(upstreamsInUse(fastify.config), 'C1fApp endpoint and answer cache')
   fastify.addHook('onClose', async () => client.close())
 }, { name: 'c1fapp', fastify: '5.x', dependencies: ['config', 'metrics', 'cache', 'quota'] })

@@ -27,11 +27,13 @@ function requestFailure (error: FastifyError, limits: { maxBodyBytes: number, ro
 }
 
 /**
- * What points at a deployment problem (a wrong SECRET_KEY or RELAY_PUBLIC_URL, a C1fApp key that
- * is refused or out of quota, an overloaded relay) is logged at warn, so that LOG_LEVEL=warn shows
- * it; what an analyst's input caused stays at info.
+ * What points at a deployment problem (a C1fApp key that is refused or out of quota, an overloaded
+ * relay) is logged at warn, so that LOG_LEVEL=warn shows it; what a client's input caused stays at
+ * info. A refused token is the client's input (anyone can send one): info, and counted
+ * (relay_authorization_failures_total), so that a wrong SECRET_KEY shows as a rising count rather
+ * than as one warning per anonymous request.
  */
-export const DEPLOYMENT_PROBLEMS = new Set(['authorization error', 'unauthorized', 'forbidden', 'too many requests'])
+export const DEPLOYMENT_PROBLEMS = new Set(['unauthorized', 'forbidden', 'too many requests'])
 
 const CLIENT_ERROR_CODES: Record<number, string> = { 403: 'forbidden', 404: 'not found', 408: 'timeout', 413: 'too large' }
 
@@ -60,6 +62,7 @@ export default fp(async function errors (fastify) {
       : requestFailure(error, { ...limits, routeBodyLimit: request.routeOptions.bodyLimit })
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') keepReading(reply)
     if (relayError !== undefined) {
+      if (relayError.code === 'authorization error') fastify.metrics.authorizationFailure()
       const level = DEPLOYMENT_PROBLEMS.has(relayError.code) ? 'warn' : 'info'
       request.log[level]({ code: relayError.code, reason: relayError.message }, 'answered with an error')
       return reply.code(200).send({ errors: [relayError.toEnvelope()] })
@@ -81,4 +84,4 @@ export default fp(async function errors (fastify) {
     if (request.is404) return notFound(request, reply)
   })
   fastify.setNotFoundHandler(notFound)
-}, { name: 'errors', fastify: '5.x', dependencies: ['config'] })
+}, { name: 'errors', fastify: '5.x', dependencies: ['config', 'metrics'] })

@@ -37,6 +37,8 @@ export interface RelayMetrics {
   quotaHeld: () => void
   /** a /health answered without asking C1fApp (contract §6) */
   healthUnprobed: () => void
+  /** a call refused for its token (a missing, malformed, forged, expired or foreign one) */
+  authorizationFailure: () => void
   /** where GET /metrics is served; undefined while not listening */
   address: () => AddressInfo | undefined
 }
@@ -53,6 +55,7 @@ const UNCOUNTED: RelayMetrics = {
   answerCut: () => {},
   quotaHeld: () => {},
   healthUnprobed: () => {},
+  authorizationFailure: () => {},
   address: () => undefined
 }
 
@@ -76,6 +79,7 @@ export default fp(async function metrics (fastify) {
   const cut = new Counter({ name: 'relay_answers_cut_total', help: 'Answers cut to ANSWER_MAX_BYTES', registers })
   const held = new Counter({ name: 'relay_quota_held_requests_total', help: "Requests to C1fApp that the daily quota kept from leaving (the key at its limit, or held back after C1fApp's 429)", registers })
   const unprobed = new Counter({ name: 'relay_health_unprobed_total', help: '/health answers given without asking C1fApp (the key answered within HEALTH_TRUST_S, or at its limit)', registers })
+  const refused = new Counter({ name: 'relay_authorization_failures_total', help: 'Calls refused for their token (missing, malformed, wrongly signed, expired, or naming a jwks_host or audience that is not this relay\'s)', registers })
   const breakerCounts: Array<() => number> = []
   new Gauge({ name: 'relay_circuit_breakers_open', help: 'C1fApp keys whose circuit breaker is open (their lookups are refused at once)', registers, collect () { this.set(breakerCounts.reduce((sum, count) => sum + count(), 0)) } }) // eslint-disable-line no-new
   for (const kind of ['memory', 'redis']) {
@@ -86,6 +90,7 @@ export default fp(async function metrics (fastify) {
   cut.inc(0)
   held.inc(0)
   unprobed.inc(0)
+  refused.inc(0)
 
   // The envelope is read before it is serialised (only what it says is kept: holding the answer
   // itself until the call ends would keep its thousands of objects alive past young collections);
@@ -139,6 +144,7 @@ export default fp(async function metrics (fastify) {
     answerCut: () => cut.inc(),
     quotaHeld: () => held.inc(),
     healthUnprobed: () => unprobed.inc(),
+    authorizationFailure: () => refused.inc(),
     address: () => server?.address() as AddressInfo | undefined
   })
 }, { name: 'metrics', fastify: '5.x', dependencies: ['config'] })

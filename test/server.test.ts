@@ -29,6 +29,13 @@ t.test('bad configuration stops start-up with a message that names the variable'
   t.equal(output.trim(), 'Invalid configuration: SECRET_KEY is invalid: it must be the HS256 secret the JWTs are signed with, at least 32 characters')
 })
 
+t.test('an http:// C1FAPP_API_URL off loopback stops start-up, naming it (the key would travel in clear)', async t => {
+  const child = run('server.ts', { SECRET_KEY, C1FAPP_API_URL: 'http://www.c1fapp.com/cifapp/api/' })
+  const output = await waitForOutput(child, /$^/)
+  t.equal(await exitCode(child), 1)
+  t.equal(output.trim(), 'Invalid configuration: C1FAPP_API_URL is invalid: it must be the C1fApp API endpoint, an https:// URL (http:// only for a loopback host: the key travels in the body)')
+})
+
 t.test('server.ts listens where configured, answers, and closes on SIGTERM', async t => {
   const child = run('server.ts', { SECRET_KEY, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' })
   const output = await waitForOutput(child, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/)

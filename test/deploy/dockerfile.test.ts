@@ -1,7 +1,11 @@
 // The Dockerfile copies what the build compiles and runs the relay as npm start does. No Docker
 // engine runs here (test/deploy/production.test.ts runs what the image holds).
 import t from 'tap'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { readdirSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { buildApp } from '../helper.js'
 import { exists, read } from '../support/project-files.js'
 
 function instructions (): Array<{ stage: number, name: string, args: string }> {
@@ -52,4 +56,27 @@ t.test('Dockerfile: the runtime stage runs node itself, as a user, on 0.0.0.0, w
   t.equal(start.at(-1), 'dist/server.js')
   t.strictSame(JSON.parse(args('CMD')[0]), start, 'exec form, as npm start runs it: SIGTERM reaches node, with the same node options')
   t.match(args('HEALTHCHECK')[0], /^--interval=\S+ --timeout=\S+ --start-period=\S+ --retries=\d+\s+CMD \["node", "-e", ".*\/watchdog.*Health-Check/)
+})
+
+t.test('Dockerfile: the health check asks where HOST says the relay listens', async t => {
+  const runtime = instructions().filter(step => step.stage === 1)
+  const healthcheck = runtime.find(step => step.name === 'HEALTHCHECK')!.args
+  const [node, flag, script] = JSON.parse(healthcheck.slice(healthcheck.indexOf('CMD ') + 4)) as string[]
+  t.strictSame([node, flag], ['node', '-e'])
+  const check = async (env: Record<string, string>) => {
+    const child = spawn(process.execPath, ['-e', script], { env: { PATH: process.env.PATH as string, ...env }, stdio: 'ignore' })
+    const [code] = await once(child, 'exit')
+    return code
+  }
+  for (const [listen, host] of [['127.0.0.2', '127.0.0.2'], ['0.0.0.0', '0.0.0.0'], ['127.0.0.1', '']]) {
+    const app = await buildApp(t)
+    await app.listen({ host: listen, port: 0 })
+    const { port } = app.server.address() as AddressInfo
+    t.equal(await check({ ...(host === '' ? {} : { HOST: host }), PORT: String(port) }), 0, `listening on ${listen}, HOST=${host || '(unset)'}: healthy`)
+    await app.close()
+  }
+  const app = await buildApp(t)
+  await app.listen({ host: '127.0.0.2', port: 0 })
+  const { port } = app.server.address() as AddressInfo
+  t.equal(await check({ HOST: '127.0.0.3', PORT: String(port) }), 1, 'nothing listening where HOST says: unhealthy')
 })

@@ -15,7 +15,11 @@ const cloudFormationTags = [
   { tag: '!Sub', resolve: (value: string) => ({ 'Fn::Sub': value }) },
   { tag: '!If', collection: 'seq' as const, resolve: (value: any) => ({ 'Fn::If': value.toJSON() }) },
   { tag: '!Not', collection: 'seq' as const, resolve: (value: any) => ({ 'Fn::Not': value.toJSON() }) },
-  { tag: '!Equals', collection: 'seq' as const, resolve: (value: any) => ({ 'Fn::Equals': value.toJSON() }) }
+  { tag: '!Equals', collection: 'seq' as const, resolve: (value: any) => ({ 'Fn::Equals': value.toJSON() }) },
+  { tag: '!Or', collection: 'seq' as const, resolve: (value: any) => ({ 'Fn::Or': value.toJSON() }) },
+  { tag: '!And', collection: 'seq' as const, resolve: (value: any) => ({ 'Fn::And': value.toJSON() }) },
+  { tag: '!FindInMap', collection: 'seq' as const, resolve: (value: any) => ({ 'Fn::FindInMap': value.toJSON() }) },
+  { tag: '!Condition', resolve: (value: string) => ({ Condition: value }) }
 ]
 
 const templateDocument = parseDocument(read('template.yaml'), { customTags: cloudFormationTags })
@@ -107,19 +111,104 @@ t.test('template.yaml: SECRET_KEY is no plain variable: the function reads it fr
     t.notOk(allowed.test(value), `"${value}" is refused`)
     t.throws(() => readConfig({ RELAY_PUBLIC_URL: 'https://relay.example', SECRET_KEY_PARAMETER: value }), { message: /SECRET_KEY_PARAMETER is invalid/ }, 'as the relay refuses it')
   }
-  const has = { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'SecretKeyParameter' }, ''] }] }
-  t.strictSame(template.Conditions.HasSecretKeyParameter, has)
-  t.strictSame(fn.Properties.Layers, { 'Fn::If': ['HasSecretKeyParameter', [{ Ref: 'ParametersExtensionLayerArn' }], { Ref: 'AWS::NoValue' }] }, 'the extension layer')
-  t.strictSame(fn.Properties.Policies, [{
-    'Fn::If': ['HasSecretKeyParameter', {
-      // eslint-disable-next-line no-template-curly-in-string -- CloudFormation's own ${} substitution
-      Statement: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${SecretKeyParameter}' } }]
+  t.strictSame(template.Conditions.HasSecretKeyParameter, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'SecretKeyParameter' }, ''] }] })
+})
+
+const parameterArn = (name: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter\${${name}}` })
+
+t.test('template.yaml: the secrets come from SecureStrings the function alone may read, the Redis URL too', async t => {
+  const variables = fn.Properties.Environment.Variables as Record<string, unknown>
+  for (const name of ['SECRET_KEY', 'CACHE_REDIS_URL', 'CACHE_REDIS_SECRET']) t.notOk(name in variables, `${name} is no plain variable`)
+  t.notOk(JSON.stringify(template).includes('CacheRedisUrl"') || 'CacheRedisUrl' in parameters, 'no parameter that carries the Redis URL itself')
+  t.strictSame(variables.CACHE_REDIS_URL_PARAMETER, { Ref: 'CacheRedisUrlParameter' })
+  t.strictSame(variables.CACHE_REDIS_SECRET_PARAMETER, { Ref: 'CacheRedisSecretParameter' })
+  for (const name of ['CacheRedisUrlParameter', 'CacheRedisSecretParameter']) {
+    t.equal(parameters[name].Default, '')
+    t.equal(parameters[name].AllowedPattern, parameters.SecretKeyParameter.AllowedPattern, `${name}: a Parameter Store name`)
+  }
+  t.strictSame(template.Conditions.ReadsParameters, { 'Fn::Or': [{ Condition: 'HasSecretKeyParameter' }, { Condition: 'HasCacheRedisUrlParameter' }, { Condition: 'HasCacheRedisSecretParameter' }] })
+  const [grant, vpcAccess, ...others] = fn.Properties.Policies
+  t.strictSame(others, [])
+  t.strictSame(grant, {
+    'Fn::If': ['ReadsParameters', {
+      Statement: [{
+        Effect: 'Allow',
+        Action: 'ssm:GetParameter',
+        Resource: [
+          { 'Fn::If': ['HasSecretKeyParameter', parameterArn('SecretKeyParameter'), { Ref: 'AWS::NoValue' }] },
+          { 'Fn::If': ['HasCacheRedisUrlParameter', parameterArn('CacheRedisUrlParameter'), { Ref: 'AWS::NoValue' }] },
+          { 'Fn::If': ['HasCacheRedisSecretParameter', parameterArn('CacheRedisSecretParameter'), { Ref: 'AWS::NoValue' }] }
+        ]
+      }]
     }, { Ref: 'AWS::NoValue' }]
-  }], 'ssm:GetParameter on that one parameter, nothing else')
-  const rule = template.Rules.ExtensionForTheParameter
-  t.strictSame(rule.RuleCondition, has)
-  t.strictSame(rule.Assertions[0].Assert, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ParametersExtensionLayerArn' }, ''] }] }, 'no parameter without the layer')
-  t.match('arn:aws:lambda:eu-west-1:123456789012:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:12', new RegExp(parameters.ParametersExtensionLayerArn.AllowedPattern))
+  }, 'ssm:GetParameter on the parameters named, nothing else')
+  t.strictSame(vpcAccess, { 'Fn::If': ['HasCacheRedisUrlParameter', 'AWSLambdaVPCAccessExecutionRole', { Ref: 'AWS::NoValue' }] })
+})
+
+t.test('template.yaml: the extension layer, from a per-region mapping of AWS\'s ARNs unless given', async t => {
+  t.strictSame(fn.Properties.Layers, [{
+    'Fn::If': ['ReadsParameters', {
+      'Fn::If': ['HasExtensionLayerArn', { Ref: 'ParametersExtensionLayerArn' }, { 'Fn::FindInMap': ['ParametersExtensionArm64', { Ref: 'AWS::Region' }, 'LayerArn'] }]
+    }, { Ref: 'AWS::NoValue' }]
+  }])
+  t.strictSame(fn.Properties.Architectures, ['arm64'], 'the arm64 layer for an arm64 function')
+  const allowed = new RegExp(parameters.ParametersExtensionLayerArn.AllowedPattern)
+  const mapping = template.Mappings.ParametersExtensionArm64 as Record<string, { LayerArn: string }>
+  t.ok(Object.keys(mapping).length >= 10)
+  for (const [region, { LayerArn }] of Object.entries(mapping)) {
+    t.match(LayerArn, new RegExp(`^arn:aws:lambda:${region}:\\d{12}:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:\\d+$`), `${region}: its own region's layer`)
+    t.ok(allowed.test(LayerArn), `${region}: an ARN the parameter would accept too`)
+  }
+  t.equal(mapping['eu-west-1'].LayerArn, 'arn:aws:lambda:eu-west-1:015030872274:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:2')
+  t.match(read('docs/deploy.md'), /ParametersExtensionArm64[\s\S]*AWS\s+Parameters\s+and\s+Secrets\s+Lambda\s+Extension\s+ARNs/, 'docs/deploy.md says where the ARNs come from')
+})
+
+t.test('template.yaml: the shared cache runs the function in the Redis\' VPC', async t => {
+  t.strictSame(fn.Properties.VpcConfig, {
+    'Fn::If': ['HasCacheRedisUrlParameter', { SubnetIds: { Ref: 'RedisSubnetIds' }, SecurityGroupIds: { Ref: 'RedisSecurityGroupIds' } }, { Ref: 'AWS::NoValue' }]
+  })
+  for (const name of ['RedisSubnetIds', 'RedisSecurityGroupIds']) {
+    t.equal(parameters[name].Type, 'CommaDelimitedList')
+    t.equal(parameters[name].Default, '')
+  }
+})
+
+// CloudFormation's rule functions, over the parameters a deployer gives (a CommaDelimitedList as its list).
+function evaluate (expression: any, given: Record<string, string | string[]>): any {
+  if (typeof expression === 'string') return expression
+  const [[name, argument]] = Object.entries(expression) as Array<[string, any]>
+  const value = (index: number) => evaluate(argument[index], given)
+  switch (name) {
+    case 'Ref': return given[argument] ?? (parameters[argument].Type === 'CommaDelimitedList' ? parameters[argument].Default.split(',') : parameters[argument].Default)
+    case 'Fn::Equals': return JSON.stringify(value(0)) === JSON.stringify(value(1))
+    case 'Fn::Not': return !(value(0) as boolean)
+    case 'Fn::Or': return argument.some((_: unknown, index: number) => value(index))
+    case 'Fn::And': return argument.every((_: unknown, index: number) => value(index))
+    case 'Fn::Contains': return (value(0) as string[]).includes(value(1))
+    default: throw new Error(`no rule function ${name}`)
+  }
+}
+
+/** The assertions of template.yaml's Rules that refuse `given`. */
+function refusals (given: Record<string, string | string[]>): string[] {
+  return Object.values(template.Rules as Record<string, any>).flatMap(rule => rule.RuleCondition === undefined || evaluate(rule.RuleCondition, given)
+    ? rule.Assertions.filter((assertion: any) => !evaluate(assertion.Assert, given)).map((assertion: any) => assertion.AssertDescription)
+    : [])
+}
+
+t.test('template.yaml: its Rules refuse at deploy time what the relay would refuse at start', async t => {
+  t.match(refusals({}), [/^Set SecretKeyParameter \(HS256 tokens\) or RelayPublicUrl/], 'neither scheme: refused')
+  t.throws(() => readConfig({}), { message: /neither is set/ }, 'as the relay would')
+  t.strictSame(refusals({ SecretKeyParameter: '/relay/secret-key' }), [])
+  t.strictSame(refusals({ RelayPublicUrl: 'https://relay.example' }), [])
+  const vpc = { RedisSubnetIds: ['subnet-0a1b2c3d'], RedisSecurityGroupIds: ['sg-0a1b2c3d'] }
+  t.match(refusals({ SecretKeyParameter: '/relay/secret-key', CacheRedisUrlParameter: '/relay/redis-url' }),
+    [/needs RedisSubnetIds/, /needs RedisSecurityGroupIds/], 'a Redis URL without the VPC: refused')
+  t.strictSame(refusals({ SecretKeyParameter: '/relay/secret-key', CacheRedisUrlParameter: '/relay/redis-url', ...vpc }), [])
+  t.match(refusals({ RelayPublicUrl: 'https://relay.example', CacheRedisUrlParameter: '/relay/redis-url', ...vpc }), [/needs CacheRedisSecretParameter/],
+    'RS256 only with a Redis: the entries\' secret is required')
+  t.throws(() => readConfig({ RELAY_PUBLIC_URL: 'https://relay.example', CACHE_REDIS_URL: 'redis://cache.example' }), { message: /CACHE_REDIS_URL needs CACHE_REDIS_SECRET/ }, 'as the relay would')
+  t.strictSame(refusals({ RelayPublicUrl: 'https://relay.example', CacheRedisUrlParameter: '/relay/redis-url', CacheRedisSecretParameter: '/relay/redis-secret', ...vpc }), [])
 })
 
 t.test('template.yaml: the HTTP API is throttled and the function\'s concurrency may be capped', async t => {
@@ -134,18 +223,4 @@ t.test('template.yaml: the HTTP API is throttled and the function\'s concurrency
   t.strictSame(fn.Properties.ReservedConcurrentExecutions, { 'Fn::If': ['HasReservedConcurrency', { Ref: 'ReservedConcurrency' }, { Ref: 'AWS::NoValue' }] })
   t.strictSame(template.Conditions.HasReservedConcurrency, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ReservedConcurrency' }, 0] }] })
   t.equal(parameters.ReservedConcurrency.Default, 0, 'off unless the deployer sets it')
-})
-
-/** The Dockerfile's instructions, continuation lines joined. */
-t.test('template.yaml: CacheRedisUrl, an optional NoEcho parameter, becomes CACHE_REDIS_URL', async t => {
-  const cache = parameters.CacheRedisUrl
-  t.equal(cache.NoEcho, true)
-  t.equal(cache.Default, '')
-  t.strictSame(fn.Properties.Environment.Variables.CACHE_REDIS_URL, { Ref: 'CacheRedisUrl' })
-  const allowed = new RegExp(cache.AllowedPattern)
-  for (const value of ['', 'redis://cache.example:6379', 'rediss://default:secret@cache.example:6380/0']) {
-    t.ok(allowed.test(value), value)
-    t.doesNotThrow(() => readConfig({ SECRET_KEY: 'x'.repeat(32), CACHE_REDIS_URL: value }))
-  }
-  for (const value of ['http://cache.example', 'cache.example:6379']) t.notOk(allowed.test(value), value)
 })

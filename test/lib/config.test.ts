@@ -114,7 +114,7 @@ t.test('bad configuration names the variable and the rule, never the value', asy
     t.notMatch((error as Error).message, /short-secret/, 'the secret is not echoed')
   }
   t.throws(() => readConfig({ ...secret, PORT: 'eighty', LOG_LEVEL: 'loud', C1FAPP_API_URL: 'ftp://c1fapp.example/' }), {
-    message: 'Invalid configuration: C1FAPP_API_URL is invalid: it must be the C1fApp API endpoint, an http(s) URL; ' +
+    message: 'Invalid configuration: C1FAPP_API_URL is invalid: it must be the C1fApp API endpoint, an https:// URL (http:// only for a loopback host: the key travels in the body); ' +
       'PORT is invalid: it must be the TCP port the server listens on (0–65535); ' +
       'LOG_LEVEL is invalid: it must be the pino log level: fatal, error, warn, info, debug, trace or silent'
   })
@@ -209,4 +209,30 @@ t.test('the daily quota: C1FAPP_DAILY_LIMIT (unset: counted, not enforced), HEAL
   ]) {
     t.throws(() => readConfig({ ...secret, [name]: value }), { message: `Invalid configuration: ${name} is invalid: it must be ${rule}` }, `${name}=${value}`)
   }
+})
+
+t.test('C1FAPP_API_URL: https, or http to a loopback host only (the key travels in the body)', async t => {
+  const secret = { SECRET_KEY: 'x'.repeat(32) }
+  for (const url of ['https://www.c1fapp.com/cifapp/api/', 'https://10.0.0.5:8443/api', 'http://127.0.0.1:8080/cifapp/api/', 'http://127.0.0.2/', 'http://localhost:3001/', 'http://LOCALHOST/', 'http://[::1]:3001/']) {
+    t.equal(readConfig({ ...secret, C1FAPP_API_URL: url }).config.C1FAPP_API_URL, url, url)
+  }
+  for (const url of ['http://www.c1fapp.com/cifapp/api/', 'http://10.0.0.5/', 'http://localhost.attacker.example/', 'http://127.0.0.1.attacker.example/', 'http://[::2]/', 'http://0.0.0.0/', 'https://c1fapp.example:99999/']) {
+    t.throws(() => readConfig({ ...secret, C1FAPP_API_URL: url }), { name: 'ConfigError', message: /^Invalid configuration: C1FAPP_API_URL is invalid: it must be the C1fApp API endpoint, an https:\/\/ URL \(http:\/\/ only for a loopback host/ }, url)
+  }
+})
+
+t.test('CACHE_REDIS_URL needs a secret for the entries\' HMAC: SECRET_KEY, else CACHE_REDIS_SECRET', async t => {
+  const rs256 = { RELAY_PUBLIC_URL: 'https://relay.example', CACHE_REDIS_URL: 'redis://:pw@cache.example:6379' }
+  t.throws(() => readConfig(rs256), {
+    name: 'ConfigError',
+    message: 'Invalid configuration: CACHE_REDIS_URL needs CACHE_REDIS_SECRET (at least 32 characters, the same in every relay sharing the Redis), ' +
+      'which signs the cache entries so that nobody who can write to the Redis can forge an answer; SECRET_KEY signs them when it is set, and neither is'
+  })
+  t.equal(readConfig({ ...rs256, CACHE_REDIS_SECRET: 's'.repeat(32) }).config.CACHE_REDIS_SECRET, 's'.repeat(32))
+  t.throws(() => readConfig({ ...rs256, CACHE_REDIS_SECRET: 'short-cache-secret' }), { message: /^Invalid configuration: CACHE_REDIS_SECRET is invalid: it must be the secret, at least 32 characters,/ })
+  t.notMatch((() => { try { readConfig({ ...rs256, CACHE_REDIS_SECRET: 'short-cache-secret' }) } catch (error) { return (error as Error).message } })(), /short-cache-secret/, 'never echoed')
+  t.strictSame(readConfig({ ...rs256, SECRET_KEY: 'x'.repeat(32) }).warnings, [], 'SECRET_KEY signs them')
+  t.strictSame(readConfig({ ...rs256, SECRET_KEY: 'x'.repeat(32), CACHE_REDIS_SECRET: 's'.repeat(32) }).warnings,
+    ['CACHE_REDIS_SECRET is not used: SECRET_KEY is set, and signs the shared cache\'s entries'])
+  t.doesNotThrow(() => readConfig({ RELAY_PUBLIC_URL: 'https://relay.example' }), 'no Redis, no secret needed')
 })

@@ -1,12 +1,14 @@
 // Contract §5, shared cache: replicas on one real Redis spend the user's quota once per value and
 // CACHE_TTL_S; whatever Redis does (down, gone, hanging, full, garbage), every call is answered as
-// without a cache, a warning is logged, and Redis is used again once it is back.
+// without a cache, a warning is logged, and Redis is used again once it is back. Whatever is
+// written to it (a forged, expired, oversized or garbage entry) is ignored, counted and replaced.
 import t from 'tap'
 import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { readConfig } from '../../lib/config.js'
 import { createHandler } from '../../lambda.js'
 import { REDIS_KEY_PREFIX } from '../../clients/answer-cache.js'
+import { ENTRY_OVERHEAD_BYTES, entryKey, sealEntry } from '../../lib/cache-entry.js'
 import { bearer, buildApp, buildRelay, C1FAPP_KEY, post, SECRET_KEY, token } from '../helper.js'
 import { freePort, logEntries, startRedis, until } from '../support/redis.js'
 
@@ -95,8 +97,28 @@ t.test('a password in the URL is used and never logged', async t => {
   t.equal(await sightings(wrong), 1, 'a wrong password: answered without the cache')
   t.equal(simulator.requests.length, 2)
   t.ok(warnings(entries).length > 0, 'with a warning')
-  t.match(warnings(entries)[0], { redis: `redis://default:***@127.0.0.1:${redis.port}`, reason: /^WRONGPASS/ }, 'naming Redis without the password')
+  t.match(warnings(entries)[0], { redis: `redis://127.0.0.1:${redis.port}/0`, reason: /^WRONGPASS/ }, 'naming Redis without the password')
   t.notOk(JSON.stringify(entries).includes(password))
+})
+
+t.test('a password in the query (?password=, which ioredis takes) is used and never logged, whatever happens', async t => {
+  const password = 'query-password-4b8e2d6a'
+  const redis = await startRedis(t, ['--requirepass', password])
+  const { entries, logging } = logEntries()
+  const url = `redis://127.0.0.1:${redis.port}/2?password=${password}`
+  const { first, second, simulator } = await relays(t, { CACHE_REDIS_URL: url }, logging)
+  await sightings(first)
+  await sightings(second)
+  t.equal(simulator.requests.length, 1, 'shared through the authenticated connection')
+  t.match(entries.find(entry => entry.msg === 'C1fApp endpoint and answer cache'), { cache: 'redis', redis: `redis://127.0.0.1:${redis.port}/2`, c1fappApiUrl: simulator.url },
+    'start-up says which Redis and which endpoint')
+  await buildApp(t, { CACHE_TTL_S: '60', C1FAPP_API_URL: simulator.url, CACHE_REDIS_URL: `redis://127.0.0.1:${redis.port}/0?password=wrong-${password}` }, logging)
+  await redis.stop()
+  t.equal(await sightings(first), 1, 'answered while Redis is down')
+  t.ok(warnings(entries).length >= 2, 'warnings: a wrong password, Redis down')
+  for (const warning of warnings(entries)) t.match(warning.redis, new RegExp(`^redis://127\\.0\\.0\\.1:${redis.port}/[02]$`), 'scheme, host, port and database only')
+  t.notOk(JSON.stringify(entries).includes(password), 'the password is in no log line')
+  t.notOk(JSON.stringify(entries).includes('password='))
 })
 
 // Each fault: the calls are answered exactly as with a working cache, C1fApp is asked instead.
@@ -163,18 +185,53 @@ t.test('a full Redis (maxmemory, noeviction) refusing writes', async t => {
   t.match(warnings(entries)[0], { msg: /\(quota count\)/, reason: /^OOM/ })
 })
 
-t.test('garbage: an unreadable entry is replaced; a server that is no Redis is not used', async t => {
+const errorsCounted = async (app: Parameters<typeof post>[0]) =>
+  Number(/relay_cache_errors_total\{kind="redis"\} (\d+)/.exec(await app.metrics.registry!.getSingleMetricAsString('relay_cache_errors_total'))![1])
+const forgedRecord = { feed_label: ['Attacker feed'], reportime: ['2026-10-02'], confidence: [99], assessment: ['malware'], domain: ['a.example'] }
+
+// Each bad entry: ignored, counted as a cache error with a warning that says what was wrong,
+// C1fApp asked instead, and the entry replaced by C1fApp's answer (used by the next call).
+t.test('a bad entry in Redis is ignored, counted and replaced: garbage, forged, expired inside, oversized, unreadable', async t => {
   const redis = await startRedis(t)
   const { entries, logging } = logEntries()
-  const { first, second, simulator } = await relays(t, { CACHE_REDIS_URL: redis.url }, logging)
+  const { first, simulator } = await relays(t, { CACHE_REDIS_URL: redis.url, C1FAPP_MAX_ANSWER_BYTES: '1024' }, logging)
   await sightings(first)
   const [key] = await redis.client.keys(`${REDIS_KEY_PREFIX}*`)
-  await redis.client.set(key, '{"not": "an answer"}')
-  t.equal(await sightings(second), 1)
-  t.equal(simulator.requests.length, 2, 'asked again')
-  t.match(warnings(entries)[0], { msg: /\(read\)/, reason: /unreadable entry/ })
-  t.equal(await sightings(first), 1)
-  t.equal(simulator.requests.length, 2, 'the entry was replaced')
+  const signing = entryKey(SECRET_KEY)
+  const forged = JSON.stringify([forgedRecord])
+  const bad: Record<string, { entry: string, reason: RegExp }> = {
+    garbage: { entry: '{"not": "an answer"}', reason: /^an entry the relay did not write under / },
+    'forged (another secret)': { entry: sealEntry(entryKey('x'.repeat(32)), key, Date.now() + 86400000, forged), reason: /^an entry whose HMAC is wrong under / },
+    'forged (the header of a good entry, another body)': { entry: (await redis.client.get(key))!.split('\n')[0] + '\n' + forged, reason: /^an entry whose HMAC is wrong under / },
+    'moved from another name': { entry: sealEntry(signing, `${REDIS_KEY_PREFIX}another`, Date.now() + 86400000, forged), reason: /^an entry whose HMAC is wrong under / },
+    'expired inside': { entry: sealEntry(signing, key, Date.now() - 1, forged), reason: /^an expired entry under / },
+    oversized: { entry: sealEntry(signing, key, Date.now() + 86400000, JSON.stringify([{ ...forgedRecord, description: ['x'.repeat(1024 + ENTRY_OVERHEAD_BYTES)] }])), reason: /^an entry larger than 1152 bytes under / },
+    'signed but unreadable': { entry: sealEntry(signing, key, Date.now() + 86400000, '{"not": "an answer"}'), reason: /^an unreadable entry under / }
+  }
+  for (const [name, { entry, reason }] of Object.entries(bad)) {
+    // no Redis expiry: as an attacker would write it, to stay for good
+    await redis.client.set(key, entry)
+    const asked = simulator.requests.length
+    const logged = entries.length
+    // a relay of its own for each (its warnings are rate-limited)
+    const reader = await buildApp(t, { CACHE_TTL_S: '60', C1FAPP_API_URL: simulator.url, CACHE_REDIS_URL: redis.url, C1FAPP_MAX_ANSWER_BYTES: '1024' }, logging)
+    const answer = JSON.stringify((await post(reader, '/observe/observables', observe('a.example'))).json())
+    t.ok(answer.includes('Feed: Phishtank') && !answer.includes('Attacker feed'), `${name}: not used: C1fApp's answer instead`)
+    t.equal(simulator.requests.length, asked + 1, `${name}: C1fApp asked instead`)
+    t.equal(await errorsCounted(reader), 1, `${name}: counted as a Redis cache error`)
+    t.match(entries.slice(logged).filter(entry => /^Redis unusable \(read\)/.test(entry.msg)), [{ level: 40, reason }], `${name}: a warning says why`)
+    t.equal(await sightings(first), 1)
+    t.equal(simulator.requests.length, asked + 1, `${name}: replaced by C1fApp's answer, which the other relay uses`)
+    const ttl = await redis.client.pttl(key)
+    t.ok(ttl > 0 && ttl <= 60000, `${name}: the replacement expires`)
+    await reader.close()
+  }
+})
+
+t.test('garbage: a server that is no Redis is not used', async t => {
+  const { logging } = logEntries()
+  const { simulator } = await buildRelay(t)
+  simulator.script('*', { body: [record('a.example')] })
 
   const port = await freePort()
   const junk = net.createServer(socket => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')).listen(port, '127.0.0.1')
@@ -182,7 +239,7 @@ t.test('garbage: an unreadable entry is replaced; a server that is no Redis is n
   const odd = await buildApp(t, { CACHE_TTL_S: '60', C1FAPP_API_URL: simulator.url, CACHE_REDIS_URL: `redis://127.0.0.1:${port}` }, logging)
   t.equal(await sightings(odd), 1)
   t.equal(await sightings(odd), 1)
-  t.equal(simulator.requests.length, 4)
+  t.equal(simulator.requests.length, 2)
 })
 
 t.test('shutdown closes the connection', async t => {
@@ -229,4 +286,49 @@ t.test('CACHE_REDIS_URL and CACHE_REDIS_TIMEOUT_MS are checked at start-up, the 
   }
   t.equal(readConfig({ SECRET_KEY, CACHE_REDIS_URL: `rediss://user:${secret}@cache.example:6380/2` }).config.CACHE_REDIS_URL, `rediss://user:${secret}@cache.example:6380/2`)
   for (const timeout of ['5', '10001', 'soon']) t.throws(() => readConfig({ SECRET_KEY, CACHE_REDIS_TIMEOUT_MS: timeout }), { message: /CACHE_REDIS_TIMEOUT_MS is invalid/ }, timeout)
+})
+
+t.test('entry names hold the C1fApp endpoint: relays on different endpoints never share', async t => {
+  const redis = await startRedis(t)
+  const { first, simulator } = await relays(t, { CACHE_REDIS_URL: redis.url })
+  const staging = await buildRelay(t, { CACHE_TTL_S: '60', CACHE_REDIS_URL: redis.url })
+  staging.simulator.script('*', { body: [{ ...forgedRecord, feed_label: ['Staging feed'] }] })
+  await sightings(first)
+  const answer = JSON.stringify((await post(staging.app, '/observe/observables', observe('a.example'))).json())
+  t.ok(answer.includes('Feed: Staging feed') && !answer.includes('Feed: Phishtank'), "the staging relay's own endpoint answered")
+  t.equal(staging.simulator.requests.length, 1)
+  t.equal(simulator.requests.length, 1)
+  t.equal((await redis.client.keys(`${REDIS_KEY_PREFIX}*`)).length, 2, 'an entry for each endpoint')
+})
+
+t.test('relays with another secret cannot read (nor forge) the entries; CACHE_REDIS_SECRET signs them without SECRET_KEY', async t => {
+  const redis = await startRedis(t)
+  const { entries, logging } = logEntries()
+  const { first, simulator } = await relays(t, { CACHE_REDIS_URL: redis.url })
+  await sightings(first)
+  const other = await buildApp(t, { CACHE_TTL_S: '60', C1FAPP_API_URL: simulator.url, CACHE_REDIS_URL: redis.url, SECRET_KEY: 'another-secret-key-that-is-long-enough-42' }, logging)
+  t.equal(await sightings(other, 'a.example', bearer(token({ key: C1FAPP_KEY }, 'another-secret-key-that-is-long-enough-42'))), 1)
+  t.equal(simulator.requests.length, 2, 'the entry of another secret is not used')
+  t.match(warnings(entries)[0], { reason: /^an entry whose HMAC is wrong/ })
+
+  const secret = { SECRET_KEY: undefined, RELAY_PUBLIC_URL: 'https://relay.example', CACHE_REDIS_SECRET: 'cache-secret-of-the-relays-0123456789' }
+  const [a, b] = [await buildApp(t, { CACHE_TTL_S: '60', C1FAPP_API_URL: simulator.url, CACHE_REDIS_URL: redis.url, ...secret }, logging),
+    await buildApp(t, { CACHE_TTL_S: '60', C1FAPP_API_URL: simulator.url, CACHE_REDIS_URL: redis.url, ...secret }, logging)]
+  t.equal(a.config.SECRET_KEY, undefined)
+  const lookup = async (app: typeof a) => app.c1fapp.lookupEach(C1FAPP_KEY, [{ type: 'domain', value: 'b.example' }], app.log)
+  await lookup(a)
+  await lookup(b)
+  t.equal(simulator.requests.length, 3, 'two RS256-only relays share through CACHE_REDIS_SECRET')
+})
+
+t.test('start-up says which cache and which endpoint, without a secret', async t => {
+  const { entries, logging } = logEntries()
+  const { simulator } = await buildRelay(t)
+  await buildApp(t, { C1FAPP_API_URL: `${simulator.url}?token=secret-in-query`, CACHE_TTL_S: '60' }, logging)
+  await buildApp(t, { C1FAPP_API_URL: simulator.url, CACHE_TTL_S: '0' }, logging)
+  t.strictSame(entries.filter(entry => entry.msg === 'C1fApp endpoint and answer cache').map(({ c1fappApiUrl, cache, redis }) => ({ c1fappApiUrl, cache, redis })), [
+    { c1fappApiUrl: simulator.url, cache: 'memory', redis: undefined },
+    { c1fappApiUrl: simulator.url, cache: 'none', redis: undefined }
+  ])
+  t.notOk(JSON.stringify(entries).includes('secret-in-query'))
 })

@@ -1,5 +1,6 @@
 // What the log says at which level (docs/operations.md, "Logs"): what points at a deployment
-// problem is a warning, so that LOG_LEVEL=warn shows it; what an analyst's input caused is info.
+// problem is a warning, so that LOG_LEVEL=warn shows it; what a client's input caused (an analyst's
+// body, anyone's token) is info.
 // And the configuration token's failure paths, logged at trace, leak no token, payload or key.
 import t from 'tap'
 import { Writable } from 'node:stream'
@@ -27,13 +28,47 @@ t.test('deployment problems at warn, analyst input at info', async t => {
   simulator.script('test.com', { status: 401, body: 'Unauthorized' })
   await post(app, '/health')
   t.strictSame(answered(log.entries()), [
-    [40, 'authorization error'], [30, 'invalid argument'], [30, 'health check failed'], [40, 'forbidden'], [40, 'unauthorized']
+    [30, 'authorization error'], [30, 'invalid argument'], [30, 'health check failed'], [40, 'forbidden'], [40, 'unauthorized']
   ])
 
   simulator.script('test.com', { status: 503, body: 'Service Unavailable' })
   for (let i = 0; i < 4; i++) await post(app, '/health')
   const opened = log.entries().filter(entry => /^circuit breaker opened/.test(entry.msg))
   t.strictSame(opened.map(entry => [entry.level, entry.code, entry.cooldownS]), [[40, 'unknown', 60]], 'the opening, once, at warn')
+})
+
+t.test('an anonymous bad token: logged at info, never warn, and counted', async t => {
+  const log = capture()
+  const { app } = await buildRelay(t, { METRICS_PORT: '0' }, { level: 'info', stream: log.stream })
+  const scrape = async () => {
+    const { port } = app.metrics.address()!
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+    return Number(/^relay_authorization_failures_total (\d+)$/m.exec(text)?.[1])
+  }
+  t.equal(await scrape(), 0, 'exported from the start')
+  const anonymous = [{}, { authorization: 'Bearer' }, { authorization: 'Basic dXNlcjpwYXNz' }, { authorization: 'Bearer not.a.jwt' },
+    bearer(token({ key: C1FAPP_KEY }, 'an-attackers-own-secret-that-is-long-enough'))]
+  for (const headers of anonymous) await post(app, '/observe/observables', [{ type: 'domain', value: 'a.example' }], headers)
+  t.strictSame(answered(log.entries()), anonymous.map(() => [30, 'authorization error']), 'each at info')
+  t.equal(log.entries().filter(entry => entry.level >= 40).length, 0, 'nothing at warn: LOG_LEVEL=warn stays quiet')
+  t.equal(await scrape(), anonymous.length, 'relay_authorization_failures_total counts them')
+  await post(app, '/observe/observables', [], bearer())
+  t.equal(await scrape(), anonymous.length, 'a good token is not counted')
+})
+
+t.test('a configuration token whose jwks_host is off the allow-list: the host and why, at info; never contacted', async t => {
+  const keyA = signingKey('key-a')
+  const jwks = await startJwksServer([keyA])
+  t.teardown(() => jwks.close())
+  const log = capture()
+  const { app } = await buildRelay(t, configurationEnv(jwks), { level: 'info', stream: log.stream })
+  const offList = 'visibility.attacker.example'
+  const answer = await post(app, '/observe/observables', [], bearer(configurationToken(keyA, offList, { key: C1FAPP_KEY })))
+  t.match(answer.json(), { errors: [{ code: 'authorization error', message: /Wrong jwks_host/ }] })
+  t.strictSame(log.entries().filter(entry => entry.msg === 'jwks_host refused').map(entry => [entry.level, entry.jwksHost, entry.reason]),
+    [[30, offList, 'not on JWKS_HOSTS: never contacted']])
+  await post(app, '/observe/observables', [], bearer(configurationToken(keyA, 'x'.repeat(5000), { key: C1FAPP_KEY })))
+  t.equal(log.entries().filter(entry => entry.msg === 'jwks_host refused')[1].jwksHost, 'x'.repeat(253), 'a long host is cut')
 })
 
 t.test('load shedding at warn', async t => {
