@@ -68,7 +68,7 @@ t.test('what one record can weigh is bounded before it is mapped (contract §3.2
   t.strictSame(readRecord(record({ assessment: 'Spam' }))!.assessment, ['Spam'], 'a lone value is read as a list of one')
   t.strictSame(readRecord(record({ assessment: null }))!.assessment, [])
 
-  const ips = readRecord(record({ ip_address: ['192.0.2.1', ' 2001:db8::1 ', 'fe80::1%eth0', '999.1.1.1', 'phish.example', '1'.repeat(7_000_000), '192.0.2.1'] }))!
+  const ips = readRecord(record({ ip_address: ['192.0.2.1', ' 2001:db8::1 ', 'fe80::1%eth0', 5, '999.1.1.1', 'phish.example', '1'.repeat(7_000_000), '192.0.2.1'] }))!
   t.strictSame(ips.ips, ['192.0.2.1', '2001:db8::1', 'fe80::1%eth0'], 'only IP addresses relate')
   t.notOk('leftOut' in ips, 'what is no IP address is not counted as left out')
 
