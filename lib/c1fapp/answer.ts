@@ -106,3 +106,13 @@ export function deadlineError (deadlineMs: number): RelayError {
 export function answerTooLarge (maxBytes: number): RelayError {
   return new RelayError('unknown', `C1fApp's answer is larger than ${maxBytes} bytes (C1FAPP_MAX_ANSWER_BYTES); it was not read`)
 }
+
+/**
+ * The observables of a call whose answers were not read: its C1fApp answers held C1FAPP_CALL_MAX_BYTES
+ * already (contract §3.2). A warning beside the others' data, fatal when no observable was answered.
+ */
+export function callBudgetPassed (notRead: number, maxBytes: number, othersAnswered: boolean): RelayError {
+  return new RelayError('too many entities',
+    `C1fApp's answers for this call passed C1FAPP_CALL_MAX_BYTES (${maxBytes} bytes): ` +
+    `${notRead} observable${notRead === 1 ? ' was' : 's were'} not read.`, othersAnswered ? 'warning' : 'fatal')
+}
