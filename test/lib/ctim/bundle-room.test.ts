@@ -19,6 +19,7 @@ t.test('a bundle is written when it fits its room to the byte, and not otherwise
 t.test('writing stops at the sighting, the judgement or the indicator that passes the room', async t => {
   const before = keptBytes()
   t.equal(observeBundle(read(Array.from({ length: 50 }, () => record())), 100, JUDGING, 5000), undefined, 'sightings past the room')
+  t.equal(observeBundle(read([record({ assessment: ['\u0001'.repeat(1000)] })]), 100, JUDGING, 2000), undefined, 'a judgement whose reason is 6 KB of escapes past the room')
   const tags = Array.from({ length: 32 }, (_, i) => `${i}`.padEnd(1000, 'x'))
   t.equal(observeBundle(read([record({ assessment: tags })]), 100, JUDGING, 10_000), undefined, 'an indicator of 32 long tags past the room')
   t.equal(keptBytes(), before, 'nothing was lent for them')
