@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
 import got, { Options, type Request } from 'got'
 import pLimit from 'p-limit'
-import { answerTooLarge, deadlineError, readAnswer, transportError } from '../lib/c1fapp/answer.js'
+import { answerTooLarge, callBudgetPassed, deadlineError, readAnswer, transportError } from '../lib/c1fapp/answer.js'
 import { CircuitBreaker } from '../lib/c1fapp/circuit-breaker.js'
 import { readRecords, type RecordsRead } from '../lib/c1fapp/record.js'
 import type { RelayConfig } from '../lib/config.js'
@@ -96,6 +96,10 @@ export function c1fappRequestOptions (url: string, agent: { http: http.Agent, ht
 interface Sent { status: number, retryAfter: string | undefined, body: string }
 /** send's rejection for an answer past C1FAPP_MAX_ANSWER_BYTES */
 const TOO_LARGE = new Error('too large')
+/** send's rejection for an answer that would take its call past C1FAPP_CALL_MAX_BYTES */
+const OVER_BUDGET = new Error('over the call\'s budget')
+/** a lookup's outcome past C1FAPP_CALL_MAX_BYTES: lookupEach replaces it with one warning that counts them */
+const NOT_READ = new RelayError('too many entities', 'not read: past C1FAPP_CALL_MAX_BYTES', 'warning')
 /** send's rejection for a request still in flight when the call's deadline passes */
 const DEADLINE_PASSED = new Error('deadline passed')
 /** send's rejection for a request past C1FAPP_TIMEOUT_MS: a connection error, repeated as got's own timeout would be */
@@ -117,8 +121,38 @@ class QuotaHeld extends RelayError {
   }
 }
 
-/** One value asked for one call: `id` is the key's hash, `quotaId` its day's (the endpoint's too). */
-interface Query { key: string, id: string, quotaId: string, dailyLimit: number | undefined, value: string, deadline: Deadline }
+/**
+ * The C1fApp bytes one call holds, at most C1FAPP_CALL_MAX_BYTES (contract §3.2): every answer it
+ * reads counts, from C1fApp (as it arrives) or from the shared cache. Once it is passed, nothing
+ * more is read for the call.
+ */
+class CallBytes {
+  used = 0
+  passed = false
+  constructor (readonly max: number) {}
+
+  /** `bytes` more, unless they would pass the budget: then false, and the call has passed it */
+  take (bytes: number): boolean {
+    if (this.passed || this.used + bytes > this.max) {
+      this.passed = true
+      return false
+    }
+    this.used += bytes
+    return true
+  }
+
+  /** `bytes` already held (read from the shared cache): counted, even past the budget */
+  add (bytes: number): void {
+    this.used += bytes
+    if (this.used > this.max) this.passed = true
+  }
+}
+
+/**
+ * One value asked for one call: `id` is the key's hash, `quotaId` its day's (the endpoint's too);
+ * `bytes` what the call's answers hold.
+ */
+interface Query { key: string, id: string, quotaId: string, dailyLimit: number | undefined, value: string, deadline: Deadline, bytes: CallBytes }
 
 /** The client of `config`; it logs breaker openings to `log`, reads and keeps answers in `cache`, counts into `metrics`. */
 export function createC1fAppClient (
@@ -138,12 +172,14 @@ export function createC1fAppClient (
   const breaker = new CircuitBreaker(config.C1FAPP_BREAKER_FAILURES, config.C1FAPP_BREAKER_COOLDOWN_S * 1000,
     error => log.warn({ code: error.code, cooldownS: config.C1FAPP_BREAKER_COOLDOWN_S }, 'circuit breaker opened: one key\'s C1fApp requests pause'))
 
-  /** One POST: its status, Retry-After and body text; rejects with got's error, TOO_LARGE, TIMED_OUT or DEADLINE_PASSED. */
-  function send (body: string, deadline: Deadline): Promise<Sent> {
+  /** One POST: its status, Retry-After and body text; rejects with got's error, TOO_LARGE, OVER_BUDGET, TIMED_OUT or DEADLINE_PASSED. */
+  function send (body: string, deadline: Deadline, bytes: CallBytes): Promise<Sent> {
     return new Promise((resolve, reject) => {
       const request = requestWith(undefined, { body }, options)
       const chunks: Buffer[] = []
       let size = 0
+      /** what the answer's content-length took from the call's budget at once */
+      let reserved = 0
       let status = 0
       let retryAfter: string | undefined
       const fail = (error: Error): void => {
@@ -158,11 +194,16 @@ export function createC1fAppClient (
       request.once('response', (response: { statusCode: number, headers: Record<string, string | undefined> }) => {
         status = response.statusCode
         retryAfter = response.headers['retry-after']
-        if (Number(response.headers['content-length']) > maxBytes) refuse()
+        const length = Number(response.headers['content-length'])
+        if (length > maxBytes) refuse()
+        // an answer that says its size is read whole or not at all; one that does not is counted as it comes
+        else if (length > 0 && !bytes.take(length)) fail(OVER_BUDGET)
+        else if (length > 0) reserved = length
       })
       request.on('data', (chunk: Buffer) => {
         size += chunk.length
         if (size > maxBytes) refuse()
+        else if (size > reserved && !bytes.take(Math.min(chunk.length, size - reserved))) fail(OVER_BUDGET)
         else chunks.push(chunk)
       })
       request.once('end', () => {
@@ -177,7 +218,7 @@ export function createC1fAppClient (
   }
 
   /** C1fApp's answer for the value: its records, read, and the body they were read from. */
-  async function ask ({ key, id, quotaId, dailyLimit, value, deadline }: Query): Promise<{ read: RecordsRead, body: string }> {
+  async function ask ({ key, id, quotaId, dailyLimit, value, deadline, bytes }: Query): Promise<{ read: RecordsRead, body: string }> {
     const open = breaker.check(id, Date.now())
     if (open !== undefined) throw open
     if (deadline.passed || deadline.at <= Date.now()) throw deadlineError(config.C1FAPP_DEADLINE_MS)
@@ -197,11 +238,12 @@ export function createC1fAppClient (
       const delay = RETRY_BASE_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)
       const retry = attempt <= config.C1FAPP_RETRIES && Date.now() + delay < deadline.at
       try {
-        response = await send(body, deadline)
+        response = await send(body, deadline, bytes)
         failed = undefined
         if (!retry || !RETRY_STATUSES.has(response.status)) break
       } catch (error) {
         if (error === TOO_LARGE) throw answerTooLarge(maxBytes)
+        if (error === OVER_BUDGET) throw NOT_READ
         response = undefined
         failed = error
         if (deadline.passed || !retry || !RETRY_ERRORS.has(String((error as { code?: string }).code))) break
@@ -259,16 +301,25 @@ export function createC1fAppClient (
   // call answered from it neither parses nor maps them again; the shared cache keeps the answer's
   // text, read again by every call that uses it.
   async function cached (query: Query): Promise<RecordsRead> {
+    if (query.bytes.passed) throw NOT_READ
     const name = (): string => createHash('sha256').update(query.id).update('\u0000').update(query.value).digest('base64url')
     // The call that asked C1fApp uses the records ask read; the others read the kept body, which
     // was read as an answer once already (status and shape): it can only give records, unless a
     // shared cache holds garbage, which readAnswer refuses and the cache then replaces.
     let asked: RecordsRead | undefined
+    // A kept body read for this call is the call's from then on, counted once: the shared cache
+    // reads an entry twice (to check it, then for the call).
+    let counted = false
+    const readKept = (body: string): RecordsRead => {
+      if (!counted) query.bytes.add(Buffer.byteLength(body))
+      counted = true
+      return readRecords(readAnswer(200, body, query.key), cache.keepsReads)
+    }
     return cache.fetch(name, async () => {
       const answer = await measured(query)
       asked = answer.read
       return answer.body
-    }, body => asked ?? readRecords(readAnswer(200, body, query.key), cache.keepsReads))
+    }, body => asked ?? readKept(body))
   }
 
   /** The key's day: one for each C1fApp endpoint (a staging relay on a simulator spends no real quota). */
@@ -282,7 +333,7 @@ export function createC1fAppClient (
     } else {
       const deadline = new Deadline(Date.now() + config.C1FAPP_DEADLINE_MS)
       try {
-        await measured({ key, id: keyHash(key), quotaId, dailyLimit, value, deadline })
+        await measured({ key, id: keyHash(key), quotaId, dailyLimit, value, deadline, bytes: new CallBytes(config.C1FAPP_CALL_MAX_BYTES) })
       } catch (error) {
         if (!(error instanceof QuotaHeld)) throw error
       } finally {
@@ -298,13 +349,15 @@ export function createC1fAppClient (
     const quotaId = quotaIdOf(key)
     const limit = pLimit(config.C1FAPP_CONCURRENCY)
     const pending = new Map<string, Promise<Outcome>>()
+    const bytes = new CallBytes(config.C1FAPP_CALL_MAX_BYTES)
     for (const { type, value } of observables) {
       if (pending.has(value)) continue
       // ask fails only with a RelayError: transportError and readAnswer say why. It goes into the
       // answer, not to the error handler, so it is logged here for the module owner, with the
       // call's reqId (the request's logger) and the observable's type, never its value (C1fApp's
       // text may echo it) or the key (readAnswer has blanked it).
-      pending.set(value, limit(() => cached({ key, id, quotaId, dailyLimit, value, deadline })).catch((error: RelayError) => {
+      pending.set(value, limit(() => cached({ key, id, quotaId, dailyLimit, value, deadline, bytes })).catch((error: RelayError) => {
+        if (error === NOT_READ) return error
         if (!(error instanceof QuotaHeld)) log.warn({ code: error.code, reason: error.message.replaceAll(value, '<value>'), observableType: type }, 'C1fApp lookup failed')
         return error
       }))
@@ -314,6 +367,12 @@ export function createC1fAppClient (
       outcomes = await Promise.all(observables.map(({ value }) => pending.get(value) as Promise<Outcome>))
     } finally {
       deadline.clear()
+    }
+    const notRead = outcomes.filter(outcome => outcome === NOT_READ).length
+    if (notRead > 0) {
+      log.info({ notRead, maxBytes: config.C1FAPP_CALL_MAX_BYTES }, 'C1fApp answers of one call passed C1FAPP_CALL_MAX_BYTES')
+      const warning = callBudgetPassed(notRead, config.C1FAPP_CALL_MAX_BYTES, outcomes.some(outcome => !(outcome instanceof RelayError)))
+      outcomes = outcomes.map(outcome => outcome === NOT_READ ? warning : outcome)
     }
     const held = outcomes.filter(outcome => outcome instanceof QuotaHeld).length
     if (held === 0) return outcomes

@@ -33,6 +33,7 @@ export const EnvironmentSchema = Type.Object({
   C1FAPP_RETRIES: Type.Integer({ minimum: 0, maximum: 5, default: 2, description: 'retries of a C1fApp request after a connection error or a 5xx (0–5)' }),
   C1FAPP_DEADLINE_MS: Type.Integer({ minimum: 500, maximum: 120000, default: 20000, description: 'how long all C1fApp requests of one call may take together, retries included, in milliseconds (500–120000)' }),
   C1FAPP_MAX_ANSWER_BYTES: Type.Integer({ minimum: 1024, maximum: 268435456, default: 16777216, description: 'bytes of one C1fApp answer the relay reads at most (1024–268435456)' }),
+  C1FAPP_CALL_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 4294967296, default: 33554432, description: 'bytes of C1fApp answers one call reads at most, all together, at least C1FAPP_MAX_ANSWER_BYTES (1024–4294967296)' }),
   C1FAPP_BREAKER_FAILURES: Type.Integer({ minimum: 0, maximum: 100, default: 5, description: 'consecutive 5xx or connection failures of one key that pause its C1fApp requests (0 turns it off, at most 100)' }),
   C1FAPP_BREAKER_COOLDOWN_S: Type.Integer({ minimum: 1, maximum: 3600, default: 30, description: 'seconds a key pauses its C1fApp requests after those failures (1–3600)' }),
   C1FAPP_DAILY_LIMIT: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_DAILY_LIMIT, description: `requests a day each C1fApp key may make, unless its token's C1FAPP_DAILY_LIMIT claim says otherwise (1–${MAX_DAILY_LIMIT}; unset: counted, not enforced)` })),
@@ -176,6 +177,9 @@ export function readConfig (env: Record<string, string | undefined>): ConfigRead
 
   if (environment.CONNECTION_TIMEOUT_MS <= environment.C1FAPP_DEADLINE_MS) {
     throw new ConfigError('Invalid configuration: CONNECTION_TIMEOUT_MS must be longer than C1FAPP_DEADLINE_MS (a call waiting on C1fApp sends nothing meanwhile)')
+  }
+  if (environment.C1FAPP_CALL_MAX_BYTES < environment.C1FAPP_MAX_ANSWER_BYTES) {
+    throw new ConfigError('Invalid configuration: C1FAPP_CALL_MAX_BYTES must be at least C1FAPP_MAX_ANSWER_BYTES (a call must be able to read the largest answer it accepts)')
   }
   if (environment.SECRET_KEY === undefined && environment.RELAY_PUBLIC_URL === undefined) {
     throw new ConfigError('Invalid configuration: set SECRET_KEY (the HS256 secret the JWTs are signed with, at least 32 characters) ' +

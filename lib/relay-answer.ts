@@ -34,6 +34,8 @@ export interface Answered<T> {
   answer: Answer<T>
   /** set when §3.2 cut the answer: the sightings each observable kept */
   keptPerObservable?: number
+  /** set when even one sighting each did not fit: how many observables were left out whole */
+  observablesLeftOut?: number
 }
 
 interface Split {
@@ -78,69 +80,87 @@ function tooManyEntities (kept: number, maxBytes: number, sightings: Mapping['si
     'warning')
 }
 
-/** An observe answer's size in bytes, as answerBytes writes it, without writing it. */
-const bytes = (answer: ObserveAnswer): number => DATA.length + (answer.data as ObserveBundleJson).length + Buffer.byteLength(envelopeEnd(answer))
+function observablesLeftOut (leftOut: number, maxBytes: number): RelayError {
+  return new RelayError('too many entities',
+    `The answer would be larger than ${maxBytes} bytes (${ownerSetting('ANSWER_MAX_BYTES')}) even with one sighting of each observable: ` +
+    `the last ${leftOut} observable${leftOut === 1 ? '' : 's'} asked ${leftOut === 1 ? 'is' : 'are'} left out, and only the newest sighting ` +
+    'of each other observable is kept, with their indicators, judgements, verdicts and relationships.',
+    'warning')
+}
 
 /**
- * An upper bound of a kept record's share of the answer: its sighting, relationship and at most
- * one judgement, element-of relationship, indicator and verdict, each string at most six bytes a
- * character (a JSON escape). Only when the bounds add up past ANSWER_MAX_BYTES is the answer
- * measured: serialising it twice on every call would cost every call.
+ * The answer with these errors and each observable's first `kept` records, or undefined when it
+ * would be larger than `maxBytes`: observeBundle stops writing as soon as the bundle passes the
+ * room the envelope leaves it, so a try that cannot fit costs no more than the limit.
  */
-function recordBound ({ observable, records }: ReadRecords, limit: number): number {
-  let bound = 0
-  const value = observable.value.length
-  for (let i = 0; i < Math.min(limit, records.length); i++) {
-    const record = records[i]
-    const related = record.domains.length + record.ips.length + 1
-    const texts = record.feed.length * 4 + (record.sourceUri?.length ?? 0) * 2 + joinedLength(record.assessment) * 3 +
-      (record.address?.length ?? 0) + joinedLength(record.domains) * 2 + joinedLength(record.ips) * 2 + value * (3 + 2 * related)
-    bound += 4000 + 400 * related + 6 * texts
-  }
-  return bound
+function answerWithin (read: ReadRecords[], kept: number, errors: RelayError[], options: AnswerOptions): ObserveAnswer | undefined {
+  const answer: Answer<undefined> = envelope(undefined, errors)
+  const room = options.maxBytes - DATA.length - Buffer.byteLength(envelopeEnd(answer))
+  const data = observeBundle(read, kept, options, room)
+  return data === undefined ? undefined : { ...answer, data }
 }
 
-/** `list.join().length`, without building the string: this runs for every kept record. */
-function joinedLength (list: string[]): number {
-  let length = Math.max(0, list.length - 1)
-  for (const item of list) length += item.length
-  return length
-}
-
-/** The observe answer, cut to ANSWER_MAX_BYTES when it would be larger. */
+/**
+ * The observe answer, never larger than ANSWER_MAX_BYTES (contract §3.2): whole when it fits; else
+ * every observable keeps its newest sightings, as many as fit; when even one each would not fit,
+ * the observables asked last are left out whole.
+ */
 export function observeAnswer (observables: Observable[], outcomes: Outcome[], options: AnswerOptions): Answered<ObserveBundleJson> {
   const { read, failures, failed } = split(observables, outcomes, options)
   if (failed) return { answer: { errors: uniqueErrors(failures) } }
   const { limit, maxBytes } = options
-  const full = envelope(observeBundle(read, limit, options), failures)
-  // the envelope and the lists' own keys: under a kilobyte
-  const bound = read.reduce((sum, answer) => sum + recordBound(answer, limit), 1000 + Buffer.byteLength(JSON.stringify(full.errors ?? [])))
-  if (bound <= maxBytes || bytes(full) <= maxBytes) return { answer: full }
-  giveBack(full.data as ObserveBundleJson)
+  const full = answerWithin(read, limit, failures, options)
+  if (full !== undefined) return { answer: full }
 
-  // The most sightings per observable that fit, found by halving; at least one each.
-  const most = Math.min(limit, Math.max(...read.map(({ records }) => records.length)))
   // each try writes anew: what a try writes is not kept with cached records, only the full answer's is
   const tried = read.map(answer => ({ ...answer, kept: false }))
-  const cut = (kept: number): ObserveAnswer =>
-    envelope(observeBundle(tried, kept, options), [...failures, tooManyEntities(kept, maxBytes, options.sightings)])
+  const cut = (kept: number): ObserveAnswer | undefined => answerWithin(tried, kept, [...failures, tooManyEntities(kept, maxBytes, options.sightings)], options)
+  const one = cut(1)
+  if (one === undefined) return leaveOut(tried, failures, options)
+  // The most sightings per observable that fit, found by halving; a try that does not fit wrote no answer.
+  const most = Math.min(limit, Math.max(...read.map(({ records }) => records.length)))
   let low = 2
   let high = most - 1
   let kept = 1
-  let best = cut(1)
+  let best = one
   while (low <= high) {
     const middle = Math.floor((low + high) / 2)
     const candidate = cut(middle)
-    // a try not kept gives its memory back at once (lib/ctim/answer-buffers.ts)
-    if (bytes(candidate) <= maxBytes) {
+    if (candidate !== undefined) {
+      // a try not kept gives its memory back at once (lib/ctim/answer-buffers.ts)
       giveBack(best.data as ObserveBundleJson);
       [kept, best, low] = [middle, candidate, middle + 1]
     } else {
-      giveBack(candidate.data as ObserveBundleJson)
       high = middle - 1
     }
   }
   return { answer: best, keptPerObservable: kept }
+}
+
+/**
+ * One sighting each does not fit: the observables with sightings asked first keep their newest one,
+ * as many observables as fit (found by halving), and the others are left out whole.
+ */
+function leaveOut (tried: ReadRecords[], failures: RelayError[], options: AnswerOptions): Answered<ObserveBundleJson> {
+  const sighted = tried.filter(({ records }) => records.length > 0)
+  const first = (count: number): ObserveAnswer | undefined =>
+    answerWithin(sighted.slice(0, count), 1, [...failures, observablesLeftOut(sighted.length - count, options.maxBytes)], options)
+  // none at all always gives a bundle: `{}`, whatever room the errors leave
+  let best = first(0) as ObserveAnswer
+  let kept = 0
+  let low = 1
+  let high = sighted.length - 1
+  while (low <= high) {
+    const middle = Math.floor((low + high) / 2)
+    const candidate = first(middle)
+    if (candidate !== undefined) {
+      giveBack(best.data as ObserveBundleJson);
+      [kept, best, low] = [middle, candidate, middle + 1]
+    } else {
+      high = middle - 1
+    }
+  }
+  return { answer: best, keptPerObservable: 1, observablesLeftOut: sighted.length - kept }
 }
 
 const DATA = Buffer.from('{"data":')

@@ -7,8 +7,8 @@ import { giveBack } from '../lib/ctim/answer-buffers.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** the sightings each observable kept when the answer was cut; null when it was not */
-    answerCut: { keptPerObservable: number } | null
+    /** the sightings each observable kept when the answer was cut, and the observables left out whole; null when it was not cut */
+    answerCut: { keptPerObservable: number, observablesLeftOut: number } | null
     /** observe's bundle (lib/ctim/bundle.ts), in memory lent for this answer; null for any other */
     answerBundle: Buffer | null
   }
@@ -22,7 +22,7 @@ export default fp(async function answerSize (fastify) {
   fastify.addHook('onResponse', function afterAnswer (request, reply, done) {
     if (request.answerBundle !== null) giveBack(request.answerBundle)
     if (request.answerCut !== null) {
-      request.log.info({ keptPerObservable: request.answerCut.keptPerObservable }, 'answer cut to ANSWER_MAX_BYTES')
+      request.log.info(request.answerCut, 'answer cut to ANSWER_MAX_BYTES')
       fastify.metrics.answerCut()
     }
     done()

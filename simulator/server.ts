@@ -10,7 +10,7 @@ export const API_PATH = '/cifapp/api/'
 
 export interface ScriptedAnswer {
   status?: number // default 200; with no body, the normal answer's status
-  body?: unknown // a string is sent as is; anything else JSON.stringify'd; absent: the normal answer for the request
+  body?: unknown // a string is sent as is, a Buffer as is as JSON (a large answer, encoded once); anything else JSON.stringify'd; absent: the normal answer for the request
   headers?: Record<string, string>
   delayMs?: number // wait before sending anything
   drop?: 'before-headers' | 'mid-body' // destroy the socket: at once, or after sending headers and part of the body
@@ -41,7 +41,7 @@ const TRICKLE_CHUNK = 16
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
 const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/
 
-interface Answer { status: number, headers: Record<string, string>, body: string }
+interface Answer { status: number, headers: Record<string, string>, body: string | Buffer }
 
 const text = (status: number, body: string): Answer =>
   ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body })
@@ -89,7 +89,7 @@ async function send (res: ServerResponse, answer: Answer, script: ScriptedAnswer
     res.destroy()
     return
   }
-  const body = Buffer.from(answer.body)
+  const body = Buffer.isBuffer(answer.body) ? answer.body : Buffer.from(answer.body)
   res.writeHead(answer.status, script.chunked === true ? { ...answer.headers } : { 'content-length': String(body.length), ...answer.headers })
   res.flushHeaders()
   const sent = script.drop === 'mid-body' ? body.subarray(0, Math.floor(body.length / 2)) : body
@@ -160,7 +160,9 @@ export async function startSimulator (options: {
     const script = scriptFor(isObject(parsed) && typeof parsed.request === 'string' ? parsed.request : '') ?? {}
     const base = script.body === undefined
       ? normal
-      : typeof script.body === 'string' ? text(200, script.body) : json(200, script.body)
+      : typeof script.body === 'string'
+        ? text(200, script.body)
+        : Buffer.isBuffer(script.body) ? { ...json(200, []), body: script.body } : json(200, script.body)
     const headers = { ...base.headers }
     for (const [name, value] of Object.entries(script.headers ?? {})) headers[name.toLowerCase()] = value
     await send(res, { status: script.status ?? base.status, headers, body: base.body }, script)

@@ -21,29 +21,51 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   429: 'too many requests'
 }
 
+const REGEXP_SYNTAX = /[.*+?^${}()|[\]\\]/g
+const literal = (text: string): string => text.replace(REGEXP_SYNTAX, '\\$&')
+/** hex digits in either case: `2f` matches `2f` and `2F` */
+const eitherCase = (hex: string): string => hex.replace(/[a-f]/g, digit => `[${digit}${digit.toUpperCase()}]`)
+const hex = (code: number, width = 1): string => eitherCase(code.toString(16).padStart(width, '0'))
+
+/** JSON's short escapes, and `\/` (PHP escapes slashes) */
+const JSON_SHORT: Record<string, string> = { '"': '\\"', '\\': '\\\\', '/': '\\/', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+/** HTML's named references of the characters HTML escapes */
+const HTML_NAMED: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' }
+
 /**
- * The ways C1fApp could write the key back: as it is, and JSON-escaped (as JavaScript escapes, as
- * Python's json.dumps escapes non-ASCII, as PHP escapes slashes), longest first.
+ * The ways C1fApp could write one character of the key back: as it is; JSON-escaped (`\u00e1` in
+ * either case, per UTF-16 unit, or a short escape); URL-encoded (its UTF-8 bytes as `%XX` in either
+ * case, a space also as `+`, as form encoding writes it); HTML-escaped (a numeric reference,
+ * decimal or hex, or a named one).
  */
-function keyForms (key: string): string[] {
-  const json = JSON.stringify(key).slice(1, -1)
-  const ascii = json.replace(/[\u0080-\uffff]/g, char => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
-  const forms = new Set([key, json, ascii, json.replaceAll('/', '\\/'), ascii.replaceAll('/', '\\/')])
-  return [...forms].sort((a, b) => b.length - a.length)
+function characterForms (character: string): string {
+  const code = character.codePointAt(0) as number
+  const forms = [
+    literal(character),
+    [...Array(character.length).keys()].map(i => `\\\\u${hex(character.charCodeAt(i), 4)}`).join(''),
+    [...Buffer.from(character)].map(byte => `%${hex(byte, 2)}`).join(''),
+    `&#0*${code};`,
+    `&#[xX]0*${hex(code)};`
+  ]
+  if (character in JSON_SHORT) forms.push(literal(JSON_SHORT[character]))
+  if (character in HTML_NAMED) forms.push(HTML_NAMED[character])
+  if (character === ' ') forms.push('\\+')
+  return `(?:${forms.join('|')})`
 }
 
 /** Keys this short could be part of C1fApp's own words; longer ones are blanked wherever they appear. */
 export const SHORT_KEY_LENGTH = 8
 
 /**
- * The key in every form, every time it occurs; a short key only where it stands as a whole token
- * (not inside a longer run of letters and digits: a one-letter key must not blank the "k" of "key").
+ * The key in every form, every time it occurs, each character written in any of its forms (a
+ * body may mix them: JSON holding a URL-encoded key); a short key only where it stands as a whole
+ * token (not inside a longer run of letters and digits: a one-letter key must not blank the "k" of "key").
  */
 function keyPattern (key: string): RegExp {
-  const alternatives = keyForms(key).map(form => form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')
+  const forms = [...key].map(characterForms).join('')
   return key.length < SHORT_KEY_LENGTH
-    ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives})(?![\\p{L}\\p{N}])`, 'gu')
-    : new RegExp(alternatives, 'gu')
+    ? new RegExp(`(?<![\\p{L}\\p{N}])${forms}(?![\\p{L}\\p{N}])`, 'gu')
+    : new RegExp(forms, 'gu')
 }
 
 /** The body as an analyst may see it: never echoing the user's key (never empty: auth.ts), then cut. */
@@ -105,4 +127,14 @@ export function deadlineError (deadlineMs: number): RelayError {
 /** An answer past C1FAPP_MAX_ANSWER_BYTES is refused instead of buffered without end. */
 export function answerTooLarge (maxBytes: number): RelayError {
   return new RelayError('unknown', `C1fApp's answer is larger than ${maxBytes} bytes (${ownerSetting('C1FAPP_MAX_ANSWER_BYTES')}); it was not read`)
+}
+
+/**
+ * The observables of a call whose answers were not read: its C1fApp answers held C1FAPP_CALL_MAX_BYTES
+ * already (contract §3.2). A warning beside the others' data, fatal when no observable was answered.
+ */
+export function callBudgetPassed (notRead: number, maxBytes: number, othersAnswered: boolean): RelayError {
+  return new RelayError('too many entities',
+    `C1fApp's answers for this call passed ${maxBytes} bytes (${ownerSetting('C1FAPP_CALL_MAX_BYTES')}): ` +
+    `${notRead} observable${notRead === 1 ? ' was' : 's were'} not read.`, othersAnswered ? 'warning' : 'fatal')
 }

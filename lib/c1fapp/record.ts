@@ -2,7 +2,9 @@
 // read defensively: a record without a usable date or feed is skipped by the caller, any other
 // unusable field just contributes nothing. This runs for every record of every answer, so it walks
 // each field once, without intermediate lists and without parsing URLs where a cheaper check decides.
+import { isIP } from 'node:net'
 import { domainToASCII } from 'node:url'
+import { MAX_SOURCE_URI } from '../ctim/limits.js'
 import type { Confidence } from '../ctim/vocabulary.js'
 
 /**
@@ -11,6 +13,14 @@ import type { Confidence } from '../ctim/vocabulary.js'
  */
 export const MAX_RECORD_IPS = 100
 export const MAX_RECORD_DOMAINS = 100
+/**
+ * What else one record may weigh (contract §3.2): its distinct assessments read (they become tags;
+ * one record of two million cost an 8 MB answer), the longest domain that is a host name, and the
+ * longest `address[0]` that gives a relation (the schema's bound of a URL).
+ */
+export const MAX_RECORD_ASSESSMENTS = 32
+export const MAX_DOMAIN_LENGTH = 253
+export const MAX_ADDRESS_LENGTH = MAX_SOURCE_URI
 
 export interface C1fAppRecord {
   /** YYYY-MM-DD */
@@ -19,12 +29,13 @@ export interface C1fAppRecord {
   confidence: Confidence
   /** the longest piece of `source[0]`, when it is an http(s) URL */
   sourceUri?: string
+  /** the first MAX_RECORD_ASSESSMENTS distinct non-empty assessments, trimmed */
   assessment: string[]
-  /** the first MAX_RECORD_DOMAINS distinct non-empty domains (compared as `domainKey` does), trimmed */
+  /** the first MAX_RECORD_DOMAINS distinct host names (compared as `domainKey` does), trimmed */
   domains: string[]
-  /** the first MAX_RECORD_IPS distinct non-empty IPs, trimmed */
+  /** the first MAX_RECORD_IPS distinct IP addresses, trimmed */
   ips: string[]
-  /** `address[0]` */
+  /** `address[0]`, trimmed, when it is at most MAX_ADDRESS_LENGTH characters */
   address?: string
   /** how many more distinct IPs and domains the record held than the caps let through, when any */
   leftOut?: { ips: number, domains: number }
@@ -35,13 +46,14 @@ function first (value: unknown): unknown {
   return Array.isArray(value) ? value[0] : value
 }
 
-function nonEmptyStrings (value: unknown): string[] {
+/** The field's non-empty strings, trimmed, that `usable` accepts. */
+function nonEmptyStrings (value: unknown, usable: (value: string) => boolean): string[] {
   const strings: string[] = []
   if (value === undefined || value === null) return strings
   for (const item of Array.isArray(value) ? value : [value]) {
     if (typeof item !== 'string') continue
     const trimmed = item.trim()
-    if (trimmed !== '') strings.push(trimmed)
+    if (trimmed !== '' && usable(trimmed)) strings.push(trimmed)
   }
   return strings
 }
@@ -58,11 +70,31 @@ export function domainKey (name: string): string {
   return ascii.endsWith('.') ? ascii.slice(0, -1) : ascii
 }
 
+const HOST_NAME = /^[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*\.?$/i
+
+/**
+ * A host name of at most MAX_DOMAIN_LENGTH characters (a trailing dot aside), in Unicode or
+ * punycode: labels of letters, digits, `-` and `_`. The length is checked first: C1fApp's strings
+ * are unbounded, and IDNA work on a megabyte of text is wasted.
+ */
+export function isHostName (name: string): boolean {
+  const length = name.endsWith('.') ? name.length - 1 : name.length
+  if (length > MAX_DOMAIN_LENGTH) return false
+  const ascii = NON_ASCII.test(name) ? domainToASCII(name) : name
+  return ascii.length - (ascii.endsWith('.') ? 1 : 0) <= MAX_DOMAIN_LENGTH && HOST_NAME.test(ascii)
+}
+
+/** An IPv4 or IPv6 address (with a zone, at most 64 characters: a long string is not looked at). */
+const isIpAddress = (value: string): boolean => value.length <= 64 && isIP(value) !== 0
+
 const asWritten = (value: string): string => value
 
-/** The distinct non-empty strings of a field, trimmed, the first `cap` of them; `leftOut` counts the other distinct ones. */
-function distinctStrings (value: unknown, keyOf: (value: string) => string, cap: number): { kept: string[], leftOut: number } {
-  const kept = nonEmptyStrings(value)
+/**
+ * The distinct non-empty strings of a field that `usable` accepts, trimmed, the first `cap` of
+ * them; `leftOut` counts the other distinct ones.
+ */
+function distinctStrings (value: unknown, keyOf: (value: string) => string, cap: number, usable: (value: string) => boolean): { kept: string[], leftOut: number } {
+  const kept = nonEmptyStrings(value, usable)
   if (kept.length < 2) return { kept, leftOut: 0 }
   const seen = new Set<string>()
   let length = 0
@@ -143,7 +175,25 @@ function readSourceUri (value: unknown): string | undefined {
     if (piece.length > longest.length) longest = piece
     start = end + 1
   }
-  return isHttpUrl(longest) ? longest : undefined
+  // a URL longer than the schema's bound is left out of the answer (fitUri): not kept either
+  return longest.length <= MAX_SOURCE_URI && isHttpUrl(longest) ? longest : undefined
+}
+
+/**
+ * The first MAX_RECORD_ASSESSMENTS distinct non-empty assessments, trimmed: the list is read no
+ * further, so two million of them cost no more than 32.
+ */
+function readAssessments (value: unknown): string[] {
+  const distinct = new Set<string>()
+  if (value === undefined || value === null) return []
+  for (const item of Array.isArray(value) ? value : [value]) {
+    if (typeof item !== 'string') continue
+    const trimmed = item.trim()
+    if (trimmed === '') continue
+    distinct.add(trimmed)
+    if (distinct.size === MAX_RECORD_ASSESSMENTS) break
+  }
+  return [...distinct]
 }
 
 /** The record, or undefined when it has no usable `reportime` or `feed_label[0]`. */
@@ -154,19 +204,22 @@ export function readRecord (raw: unknown): C1fAppRecord | undefined {
   const feed = first(fields.feed_label)
   if (!isDate(reportime) || typeof feed !== 'string' || feed.trim() === '') return undefined
   const address = first(fields.address)
-  const domains = distinctStrings(fields.domain, domainKey, MAX_RECORD_DOMAINS)
-  const ips = distinctStrings(fields.ip_address, asWritten, MAX_RECORD_IPS)
+  const domains = distinctStrings(fields.domain, domainKey, MAX_RECORD_DOMAINS, isHostName)
+  const ips = distinctStrings(fields.ip_address, asWritten, MAX_RECORD_IPS, isIpAddress)
   const record: C1fAppRecord = {
     reportime,
     feed: feed.trim(),
     confidence: readConfidence(first(fields.confidence)),
-    assessment: nonEmptyStrings(fields.assessment),
+    assessment: readAssessments(fields.assessment),
     domains: domains.kept,
     ips: ips.kept
   }
   const sourceUri = readSourceUri(fields.source)
   if (sourceUri !== undefined) record.sourceUri = sourceUri
-  if (typeof address === 'string') record.address = address.trim()
+  if (typeof address === 'string') {
+    const trimmed = address.trim()
+    if (trimmed.length <= MAX_ADDRESS_LENGTH) record.address = trimmed
+  }
   if (ips.leftOut > 0 || domains.leftOut > 0) record.leftOut = { ips: ips.leftOut, domains: domains.leftOut }
   return record
 }

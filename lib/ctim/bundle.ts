@@ -11,7 +11,7 @@ import { JsonBytes } from './json-bytes.js'
 import { observableBytes, relationsCutWarning, writeFeedRelations, writeObservedRelations } from './relations.js'
 import { CTIM_SCHEMA_VERSION, type Confidence } from './vocabulary.js'
 import { DEFAULT_SIGHTINGS, type SightingsMode } from '../sightings-mode.js'
-import type { DeliberateBundle, Indicator, Judgement, ObserveBundle, Relationship, Verdict } from '../schemas/ctim.js'
+import type { DeliberateBundle, Indicator, ObserveBundle, Relationship, Verdict } from '../schemas/ctim.js'
 
 /** Name-based (v5) UUIDs under this namespace give every feed the same indicator id in every answer. */
 const FEED_NAMESPACE = '5b0f2e59-3c5e-4d6b-9f0a-c1fa99000001'
@@ -249,8 +249,12 @@ const writtenFor = new WeakMap<C1fAppRecord[], Map<string, Written>>()
 /** writeSighting's records of an `each` sighting: one, written synchronously, so one list serves every record. */
 const oneRecord: C1fAppRecord[] = []
 
-/** An observable's sightings and member-of relationships, from its first `limit` records: one per record, or per feed. */
-function writeSightings (observable: Observable, records: C1fAppRecord[], limit: number, sightings: JsonBytes, memberOf: JsonBytes, mode: SightingsMode): void {
+/**
+ * An observable's sightings and member-of relationships, from its first `limit` records (one per
+ * record, or per feed), or false as soon as the two writers hold more than `room` bytes (an answer
+ * that cannot fit is not written whole).
+ */
+function writeSightings (observable: Observable, records: C1fAppRecord[], limit: number, sightings: JsonBytes, memberOf: JsonBytes, mode: SightingsMode, room: number): boolean {
   const ids = transientIds()
   const self = observableBytes(observable.type, observable.value)
   if (mode === 'per-feed') {
@@ -258,8 +262,9 @@ function writeSightings (observable: Observable, records: C1fAppRecord[], limit:
       const id = ids('sighting')
       writeSighting(sightings, id, observable, self, feedRecords, true)
       writeRelationship(memberOf, ids('relationship'), id, indicatorId(feed), 'member-of')
+      if (sightings.length + memberOf.length > room) return false
     }
-    return
+    return true
   }
   for (let i = 0; i < Math.min(limit, records.length); i++) {
     const record = records[i]
@@ -267,19 +272,24 @@ function writeSightings (observable: Observable, records: C1fAppRecord[], limit:
     oneRecord[0] = record
     writeSighting(sightings, id, observable, self, oneRecord, false)
     writeRelationship(memberOf, ids('relationship'), id, indicatorId(record.feed), 'member-of')
+    if (sightings.length + memberOf.length > room) return false
   }
+  return true
 }
 
-/** The answer's sightings and member-of relationships of one observable, written or, for kept records, reused. */
-function writeObservable ({ observable, records, kept }: ReadRecords, limit: number, mode: SightingsMode): void {
-  if (!kept) return writeSightings(observable, records, limit, sightingsOut, memberOfOut, mode)
+/**
+ * The answer's sightings and member-of relationships of one observable, written or, for kept
+ * records, reused; false as soon as the answer's writers hold more than `room` bytes.
+ */
+function writeObservable ({ observable, records, kept }: ReadRecords, limit: number, mode: SightingsMode, room: number): boolean {
+  if (!kept) return writeSightings(observable, records, limit, sightingsOut, memberOfOut, mode, room)
   // the same records serve both modes (the cache keeps records, not the mapping): the mode is part of the key
   const key = `${observable.type}\u0000${limit}\u0000${mode}\u0000${observable.value}`
   let known = writtenFor.get(records)?.get(key)
   if (known === undefined) {
     keptSightings.start()
     keptMemberOf.start()
-    writeSightings(observable, records, limit, keptSightings, keptMemberOf, mode)
+    if (!writeSightings(observable, records, limit, keptSightings, keptMemberOf, mode, room - sightingsOut.length - memberOfOut.length)) return false
     // copies: the writers serve the next observable
     known = { count: keptSightings.count, sightings: Buffer.from(keptSightings.written()), memberOf: Buffer.from(keptMemberOf.written()) }
     let byObservable = writtenFor.get(records)
@@ -288,6 +298,7 @@ function writeObservable ({ observable, records, kept }: ReadRecords, limit: num
   }
   sightingsOut.items(known.sightings, known.count)
   memberOfOut.items(known.memberOf, known.count)
+  return sightingsOut.length + memberOfOut.length <= room
 }
 
 /** `"name":{"count":…,"docs":[…]}` */
@@ -307,46 +318,61 @@ export interface Mapping extends Judging {
  * (contract §3.3); one judgement per feed, and the verdict from the first (contract §3.1); one
  * indicator per feed of the whole answer, from that feed's newest kept record; one relationship per
  * sighting and per judgement to its feed's indicator. Written as the JSON the answer carries, into
- * memory lent by ./answer-buffers.ts: whoever sends the answer gives it back.
+ * memory lent by ./answer-buffers.ts: whoever sends the answer gives it back. Undefined when the
+ * bundle would be larger than `room` bytes: writing stops as soon as it passes them, so a bundle
+ * that cannot fit never costs more than `room` and one entity.
  */
-export function observeBundle (read: ReadRecords[], limit: number, judging: Mapping): ObserveBundleJson {
+export function observeBundle (read: ReadRecords[], limit: number, judging: Mapping, room = Infinity): ObserveBundleJson | undefined {
   const ids = transientIds()
   sightingsOut.start()
   memberOfOut.start()
-  const judgements: Judgement[] = []
-  /** the feed of each judgement, for its element-of relationship */
-  const judgedFeeds: string[] = []
-  const verdicts: Verdict[] = []
+  // judgements and verdicts as JSON list items, and the bytes they come to
+  const judgements: string[] = []
+  /** the judgement ids and feeds, for their element-of relationships */
+  const judged: Array<{ id: string, feed: string }> = []
+  const verdicts: string[] = []
+  let listBytes = 0
   const newestByFeed = new Map<string, C1fAppRecord>()
 
   for (const answer of read) {
     const { observable, records } = answer
     const kept = records.slice(0, limit)
-    writeObservable(answer, limit, judging.sightings ?? DEFAULT_SIGHTINGS)
+    if (!writeObservable(answer, limit, judging.sightings ?? DEFAULT_SIGHTINGS, room - listBytes)) return undefined
     for (const record of kept) {
       const newest = newestByFeed.get(record.feed)
       if (newest === undefined || record.reportime > newest.reportime) newestByFeed.set(record.feed, record)
     }
-    const judged = judgementsOf(observable, kept, judging, ids)
-    for (const { judgement, feed } of judged) {
-      judgements.push(judgement)
-      judgedFeeds.push(feed)
+    const judgedHere = judgementsOf(observable, kept, judging, ids)
+    for (const { judgement, feed } of judgedHere) {
+      const json = JSON.stringify(judgement)
+      judgements.push(json)
+      judged.push({ id: judgement.id, feed })
+      listBytes += Buffer.byteLength(json) + 1
     }
-    if (judged.length > 0) verdicts.push(verdictOf(judged[0].judgement, true))
+    if (judgedHere.length > 0) {
+      const json = JSON.stringify(verdictOf(judgedHere[0].judgement, true))
+      verdicts.push(json)
+      listBytes += Buffer.byteLength(json) + 1
+    }
+    if (sightingsOut.length + memberOfOut.length + listBytes > room) return undefined
   }
 
   const count = sightingsOut.count
   if (count === 0) return NO_BUNDLE
   // every sighting has its member-of relationship, then come the element-of ones
-  for (const [i, judgement] of judgements.entries()) {
-    writeRelationship(memberOfOut, ids('relationship'), judgement.id, indicatorId(judgedFeeds[i]), 'element-of')
+  for (const { id, feed } of judged) writeRelationship(memberOfOut, ids('relationship'), id, indicatorId(feed), 'element-of')
+  const indicators: string[] = []
+  for (const record of newestByFeed.values()) {
+    const json = JSON.stringify(indicator(record))
+    indicators.push(json)
+    listBytes += Buffer.byteLength(json) + 1
+    if (sightingsOut.length + memberOfOut.length + listBytes > room) return undefined
   }
-  const indicators = [...newestByFeed.values()].map(indicator)
-  const lists = [listJson('indicators', indicators.length, JSON.stringify(indicators).slice(1, -1))]
+  const lists = [listJson('indicators', indicators.length, indicators.join(','))]
   // Judgements come only from sightings' records, and every judgement gives a verdict or follows one.
   if (judgements.length > 0) {
-    lists.push(listJson('judgements', judgements.length, JSON.stringify(judgements).slice(1, -1)),
-      listJson('verdicts', verdicts.length, JSON.stringify(verdicts).slice(1, -1)))
+    lists.push(listJson('judgements', judgements.length, judgements.join(',')),
+      listJson('verdicts', verdicts.length, verdicts.join(',')))
   }
   const parts = [
     Buffer.from(`{"sightings":{"count":${count},"docs":[`), sightingsOut.written(),
@@ -354,6 +380,7 @@ export function observeBundle (read: ReadRecords[], limit: number, judging: Mapp
     Buffer.from(']}}')
   ]
   const size = parts.reduce((sum, part) => sum + part.length, 0)
+  if (size > room) return undefined
   const out = lend(ENVELOPE_ROOM.before + size + ENVELOPE_ROOM.after)
   let at = ENVELOPE_ROOM.before
   for (const part of parts) at += part.copy(out, at)
@@ -390,7 +417,8 @@ export function deliberateBundle (read: ReadRecords[], limit: number, judging: J
 /** C1fApp's answers → the observe bundle, and the warnings about unusable records. */
 export function mapObserveBundle (answers: ObservableRecords[], limit: number, judging: Mapping): MappedBundle {
   const { read, warnings } = readAnswers(answers.map(({ observable, records }) => ({ observable, answer: readRecords(records) })), limit, judging.sightings)
-  const bytes = observeBundle(read, limit, judging)
+  // without a room, a bundle is always written
+  const bytes = observeBundle(read, limit, judging) as ObserveBundleJson
   const bundle = JSON.parse(bytes.toString()) as ObserveBundle
   giveBack(bytes)
   return { bundle, warnings }

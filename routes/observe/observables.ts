@@ -12,7 +12,7 @@ const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
       summary: 'C1fApp sightings, indicators, judgements, verdicts and relationships of the observables',
       description: 'domain, ip and url observables are looked up; other types are skipped. ' +
         'A sighting per C1fApp record, or per feed of each observable with C1FAPP_SIGHTINGS per-feed (the token\'s claim, else the environment\'s). ' +
-        'An answer that would pass ANSWER_MAX_BYTES keeps fewer sightings per observable and says so in a warning.',
+        'An answer that would pass ANSWER_MAX_BYTES keeps fewer sightings per observable, or leaves the observables asked last out, and says so in a warning.',
       tags: ['relay'],
       security: BEARER,
       body: observablesBody(fastify.config),
@@ -24,7 +24,7 @@ const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
   }, async function observeObservables (request) {
     const { observables, warnings } = observablesToQuery(request.body, fastify.config)
     const outcomes = await fastify.c1fapp.lookupEach(request.c1fappKey, observables, request.log, request.dailyLimit)
-    const { answer, keptPerObservable } = observeAnswer(observables, outcomes, {
+    const { answer, keptPerObservable, observablesLeftOut } = observeAnswer(observables, outcomes, {
       limit: request.entitiesLimit,
       skipped: warnings,
       now: Date.now(),
@@ -32,7 +32,7 @@ const observe: FastifyPluginAsyncTypebox = async function observe (fastify) {
       maxBytes: fastify.config.ANSWER_MAX_BYTES,
       sightings: request.sightings
     })
-    if (keptPerObservable !== undefined) request.answerCut = { keptPerObservable }
+    if (keptPerObservable !== undefined) request.answerCut = { keptPerObservable, observablesLeftOut: observablesLeftOut ?? 0 }
     if (answer.data !== undefined) request.answerBundle = answer.data
     // the bundle is the schema's JSON text already, which the serialiser writes as it is
     return answer as never

@@ -27,6 +27,7 @@ t.test('defaults', async t => {
     C1FAPP_RETRIES: 2,
     C1FAPP_DEADLINE_MS: 20000,
     C1FAPP_MAX_ANSWER_BYTES: 16777216,
+    C1FAPP_CALL_MAX_BYTES: 33554432,
     C1FAPP_BREAKER_FAILURES: 5,
     C1FAPP_BREAKER_COOLDOWN_S: 30,
     C1FAPP_QUOTA_BACKOFF_S: 900,
@@ -143,7 +144,9 @@ t.test('bad configuration names the variable and the rule, never the value', asy
 // Settings another one must stay in step with, to try one at its edge alone.
 const COMPANIONS: Record<string, Record<string, string>> = {
   C1FAPP_DEADLINE_MS: { CONNECTION_TIMEOUT_MS: '600000' },
-  CONNECTION_TIMEOUT_MS: { C1FAPP_DEADLINE_MS: '500' }
+  CONNECTION_TIMEOUT_MS: { C1FAPP_DEADLINE_MS: '500' },
+  C1FAPP_MAX_ANSWER_BYTES: { C1FAPP_CALL_MAX_BYTES: '4294967296' },
+  C1FAPP_CALL_MAX_BYTES: { C1FAPP_MAX_ANSWER_BYTES: '1024' }
 }
 
 t.test('every integer setting: its minimum and maximum are accepted, one past either is refused by name', async t => {
@@ -166,6 +169,13 @@ t.test('CONNECTION_TIMEOUT_MS must outlast C1FAPP_DEADLINE_MS', async t => {
   const message = 'Invalid configuration: CONNECTION_TIMEOUT_MS must be longer than C1FAPP_DEADLINE_MS (a call waiting on C1fApp sends nothing meanwhile)'
   t.throws(() => readConfig({ ...secret, CONNECTION_TIMEOUT_MS: '20000' }), { message })
   t.equal(readConfig({ ...secret, CONNECTION_TIMEOUT_MS: '20001' }).config.CONNECTION_TIMEOUT_MS, 20001)
+})
+
+t.test('C1FAPP_CALL_MAX_BYTES must hold the largest answer one C1fApp request may bring', async t => {
+  const message = 'Invalid configuration: C1FAPP_CALL_MAX_BYTES must be at least C1FAPP_MAX_ANSWER_BYTES (a call must be able to read the largest answer it accepts)'
+  t.throws(() => readConfig({ ...secret, C1FAPP_MAX_ANSWER_BYTES: '33554433' }), { message }, 'a larger answer limit needs a larger budget')
+  t.throws(() => readConfig({ ...secret, C1FAPP_CALL_MAX_BYTES: '16777215' }), { message })
+  t.match(readConfig({ ...secret, C1FAPP_CALL_MAX_BYTES: '16777216' }).config, { C1FAPP_CALL_MAX_BYTES: 16777216, C1FAPP_MAX_ANSWER_BYTES: 16777216 })
 })
 
 t.test('TRUST_PROXY: false, true, or the proxies\' addresses and ranges', async t => {

@@ -38,11 +38,14 @@ t.test('the answers serialise to the schema serialiser\'s bytes', async t => {
     'cut to ANSWER_MAX_BYTES': observeAnswer(observables, outcomes, { limit: 100, maxBytes: 50_000, ...JUDGING }),
     'per-feed sightings': observeAnswer([odd, ...observables], [readRecords(oddRecords), ...outcomes], { limit: 100, maxBytes: 1e8, ...JUDGING, sightings: 'per-feed' }),
     'per-feed, cut': observeAnswer(observables, outcomes, { limit: 100, maxBytes: 20_000, ...JUDGING, sightings: 'per-feed' }),
+    'observables left out': observeAnswer(observables, outcomes, { limit: 100, maxBytes: 10_000, ...JUDGING }),
     'errors only': observeAnswer([odd], [new RelayError('too many requests', 'quota')], { limit: 100, maxBytes: 1e8, ...JUDGING }),
     'nothing found': observeAnswer([odd], [readRecords([])], { limit: 100, maxBytes: 1e8, ...JUDGING })
   }
   t.ok(cases['cut to ANSWER_MAX_BYTES'].keptPerObservable !== undefined, 'the cut case is cut')
   t.ok(cases['per-feed, cut'].keptPerObservable !== undefined, 'the per-feed cut case is cut')
+  t.ok(cases['observables left out'].observablesLeftOut! > 0, 'the left-out case leaves observables out')
+  t.ok(serialize(cases['observables left out'].answer).length <= 10_000, 'within the limit')
   t.ok(cases['odd text, an unusable record, a failed lookup'].answer.errors?.length, 'the odd case has warnings and errors')
   for (const [name, { answer }] of Object.entries(cases)) {
     const text = serialize(answer).toString()

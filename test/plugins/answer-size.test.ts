@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream'
 import t from 'tap'
 import { answerBytes, observeAnswer } from '../../lib/relay-answer.js'
-import { checkCut, cutWarning, MAX, OBSERVABLES, records } from '../support/answer-size.js'
+import { checkCut, cutWarning, leftOutWarning, MAX, OBSERVABLES, records } from '../support/answer-size.js'
 import { buildRelay, observeBody, post } from '../helper.js'
 import { readRecords } from '../../lib/c1fapp/record.js'
 
@@ -34,13 +34,38 @@ t.test('over ANSWER_MAX_BYTES, every observable keeps the same newest sightings,
   t.equal(counted?.values[0].value, 1, 'relay_answers_cut_total counts the one cut answer')
 })
 
-t.test('at least one sighting each, even when one each is over the limit', async t => {
-  const { app, simulator } = await buildRelay(t, { ANSWER_MAX_BYTES: '10000' })
+t.test('where even one sighting each would not fit, the observables asked last are left out whole', async t => {
+  const lines: string[] = []
+  const stream = new Writable({ write (chunk, _encoding, done) { lines.push(chunk.toString()); done() } })
+  const { app, simulator } = await buildRelay(t, { ANSWER_MAX_BYTES: '10000' }, { level: 'info', stream })
   simulator.script('*', { body: records() })
+  simulator.script('nothing.example', { body: [] })
   const many = Array.from({ length: 20 }, (_, i) => ({ type: 'domain', value: `d${i}.example` }))
-  const body = observeBody(t, await post(app, '/observe/observables', many), 'observe-answer-cut-to-one')
-  t.strictSame(body.errors, [cutWarning(1, 10000)])
-  checkCut(t, body, 1, many)
+  const response = await post(app, '/observe/observables', [...many.slice(0, 2), { type: 'domain', value: 'nothing.example' }, ...many.slice(2)])
+  t.ok(response.rawPayload.length <= 10000, `${response.rawPayload.length} bytes`)
+  const body = observeBody(t, response, 'observe-answer-observables-left-out')
+  const kept = body.data.verdicts.count
+  t.ok(kept > 1 && kept < 20, `${kept} observables kept`)
+  t.strictSame(body.errors, [leftOutWarning(20 - kept, 10000)], 'an observable without records is not counted as left out')
+  checkCut(t, body, 1, many.slice(0, kept))
+  t.strictSame(body.data.verdicts.docs.map((verdict: any) => verdict.observable.value), many.slice(0, kept).map(({ value }) => value), 'the first asked are kept')
+
+  // one observable more would not have fitted: the same lookups, mapped by the pure function
+  const outcomes = many.slice(0, kept + 1).map(() => readRecords(records()))
+  const bigger = observeAnswer(many.slice(0, kept + 1) as any, outcomes, { limit: 1, now: Date.now(), validDays: 7, maxBytes: 1e9 }).answer
+  t.ok(answerBytes({ ...bigger, errors: [leftOutWarning(20 - kept - 1, 10000)] }).length > 10000, 'one observable more is over the limit')
+  const cut = lines.map(line => JSON.parse(line)).filter(line => line.msg === 'answer cut to ANSWER_MAX_BYTES')
+  t.match(cut, [{ keptPerObservable: 1, observablesLeftOut: 20 - kept }], 'logged with how many observables were left out')
+})
+
+t.test('when not even one observable fits, the answer is the warning and an empty bundle', async t => {
+  // a long value repeated in each of a sighting's hundred relations: one sighting is over the limit
+  const value = `${'v'.repeat(4000)}.example`
+  const outcomes = [readRecords([{ feed_label: ['Phishtank'], reportime: ['2026-10-01'], ip_address: Array.from({ length: 100 }, (_, i) => `192.0.2.${i}`) }])]
+  const { answer, keptPerObservable, observablesLeftOut } = observeAnswer([{ type: 'domain', value }], outcomes, { limit: 100, now: Date.now(), validDays: 7, maxBytes: 100_000 })
+  t.strictSame(JSON.parse(answerBytes(answer).toString()), { data: {}, errors: [leftOutWarning(1, 100_000)] })
+  t.equal(keptPerObservable, 1)
+  t.equal(observablesLeftOut, 1)
 })
 
 t.test('the cut applies the entity limit first, and keeps the other errors', async t => {

@@ -9,7 +9,8 @@ import selfsigned from 'selfsigned'
 import { BROKEN_MESSAGE, MESSAGE_BODY_LIMIT, transportError } from '../../lib/c1fapp/answer.js'
 import { HEALTH_PROBE_VALUE } from '../../routes/health.js'
 import { startSimulator } from '../../simulator/server.js'
-import { buildApp, buildRelay, C1FAPP_KEY, fatal, healthOk, observeBody, post, saveAnswer } from '../helper.js'
+import { bearer, buildApp, buildRelay, C1FAPP_KEY, fatal, healthOk, observeBody, post, saveAnswer, token } from '../helper.js'
+import { logEntries } from '../support/redis.js'
 
 t.test('/health asks C1fApp about one harmless value', async t => {
   const { app, simulator } = await buildRelay(t)
@@ -69,6 +70,32 @@ t.test('the body in a message is cut to a sane length and never echoes the key',
   t.strictSame((await post(app, '/health')).json(), fatal('unknown', `Unexpected response from C1fApp: ${'x'.repeat(MESSAGE_BODY_LIMIT)}…`))
   simulator.script('*', { status: 403, body: `Key ${C1FAPP_KEY} is not allowed` })
   t.strictSame((await post(app, '/health')).json(), fatal('forbidden', 'Unexpected response from C1fApp: Key <key> is not allowed'))
+})
+
+t.test('the key in its four forms (plain, JSON-escaped, URL-encoded, HTML-escaped) reaches neither the analyst nor the log', async t => {
+  const { entries, logging } = logEntries()
+  const { app, simulator } = await buildRelay(t, {}, logging)
+  const key = 'k/e"y&<+= 0123456789'
+  const forms = [
+    key,
+    JSON.stringify(key).slice(1, -1),
+    encodeURIComponent(key),
+    new URLSearchParams({ key }).toString().slice('key='.length),
+    key.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('"', '&quot;')
+  ]
+  t.equal(new Set(forms).size, 5, 'five different texts')
+  simulator.script('*', { status: 403, body: `Invalid API key: plain ${forms[0]} json ${forms[1]} url ${forms[2]} form ${forms[3]} html ${forms[4]}` })
+  const message = 'Unexpected response from C1fApp: Invalid API key: plain <key> json <key> url <key> form <key> html <key>'
+  const headers = bearer(token({ key }))
+  t.strictSame((await post(app, '/health', undefined, headers)).json(), fatal('forbidden', message))
+  t.strictSame((await post(app, '/observe/observables', [{ type: 'domain', value: 'a.example' }], headers)).json(), fatal('forbidden', message))
+  t.equal(JSON.parse(simulator.requests[0].body).key, key, 'C1fApp was asked with the key itself')
+  t.match(entries.filter(entry => entry.msg === 'C1fApp lookup failed'), [{ code: 'forbidden', reason: message }], 'the log quotes the same text')
+  const log = JSON.stringify(entries)
+  t.ok(entries.length > 0, `${entries.length} log lines`)
+  for (const form of forms) {
+    t.notOk(log.includes(form) || log.includes(JSON.stringify(form).slice(1, -1)), `never in the log: ${form}`)
+  }
 })
 
 t.test('a redirect is an error and is never followed: it would carry the key to another host', async t => {

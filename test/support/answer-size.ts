@@ -29,6 +29,16 @@ export function cutWarning (kept: number, max = MAX) {
   }
 }
 
+export function leftOutWarning (leftOut: number, max = MAX) {
+  return {
+    type: 'warning' as const,
+    code: 'too many entities',
+    message: `The answer would be larger than ${max} bytes (ANSWER_MAX_BYTES, a setting of the module's owner) even with one sighting of each observable: ` +
+      `the last ${leftOut} observable${leftOut === 1 ? '' : 's'} asked ${leftOut === 1 ? 'is' : 'are'} left out, and only the newest sighting ` +
+      'of each other observable is kept, with their indicators, judgements, verdicts and relationships.'
+  }
+}
+
 /** Every observable kept `kept` sightings, its newest, and every reference points into the answer. */
 export function checkCut (t: Test, body: any, kept: number, observables = OBSERVABLES): void {
   const { data } = body

@@ -22,6 +22,28 @@ t.test('the JSON-escaped forms of the key are blanked too', async t => {
   t.equal(quote('{"key":"key-\\ud83d\\ude00-0000"}', astral), '{"key":"<key>"}', 'characters outside the BMP as surrogate escapes')
 })
 
+t.test('the URL-encoded and HTML-escaped forms of the key are blanked too, and any mix of the forms', async t => {
+  const key = 'a/b"c&d<e+f=g h\'i>ü😀-0000'
+  const html = key.replace(/[&<>"']/g, char => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!)
+  const forms = {
+    encodeURIComponent: encodeURIComponent(key),
+    'lower-case hex': encodeURIComponent(key).replace(/%[0-9A-F]{2}/g, escape => escape.toLowerCase()),
+    'form encoding, a space as +': new URLSearchParams({ key }).toString().slice('key='.length),
+    'PHP urlencode': encodeURIComponent(key).replace(/[!'()*~]/g, char => `%${char.charCodeAt(0).toString(16).toUpperCase()}`).replaceAll('%20', '+'),
+    'Python quote, / kept': encodeURIComponent(key).replaceAll('%2F', '/'),
+    'HTML-escaped': html,
+    'HTML-escaped with &apos; and numeric references': html.replaceAll('&#39;', '&apos;').replace('ü', '&#252;').replace('😀', '&#x1F600;').replace('a', '&#x61;').replace('b', '&#0098;'),
+    'JSON-escaped, URL-encoded': JSON.stringify(encodeURIComponent(key)).slice(1, -1).replaceAll('%2F', '\\/')
+  }
+  for (const [name, form] of Object.entries(forms)) {
+    t.not(form, key, `${name} is another form`)
+    t.equal(quote(`{"error":"bad key ${form}","url":"/api?key=${form}&x=1"}`, key), '{"error":"bad key <key>","url":"/api?key=<key>&x=1"}', name)
+  }
+  t.equal(quote('a+b a%20b a b a&#32;b', 'a b'), '<key> <key> <key> <key>', 'a short key with a space, in each form, as a whole token')
+  t.equal(quote('key=a%2Bb a+b', 'a+b'), 'key=<key> <key>', 'a plus is a plus, or %2B')
+  t.equal(quote('a b', 'a+b'), 'a b', 'never a space for a plus')
+})
+
 t.test('a short key is blanked only where it stands as a whole token', async t => {
   t.equal(quote('Invalid API key k', 'k'), 'Invalid API key <key>')
   t.equal(quote('key=k&kk=k.', 'k'), 'key=<key>&kk=<key>.')
