@@ -18,6 +18,7 @@ import { bundleLambda } from '../scripts/build-lambda.js'
 import { buildDataset, DEMO_OBSERVABLES, type C1fAppRawRecord } from '../simulator/dataset.js'
 import { DEMO_API_KEY } from '../simulator/server.js'
 import { chartSvg, type ChartPoint } from './chart.js'
+import { onShippedNode } from './shipped-node.js'
 import { manyRecords, tenObservables, type Observable } from './data.js'
 import { Peer } from './ipc.js'
 import { LIMIT_PATH, type RelayReady, type RelayRequest, type RelayStats, type SimulatorReady, type SimulatorRequest } from './protocol.js'
@@ -457,7 +458,7 @@ async function main (): Promise<void> {
     const one = [DEMO_OBSERVABLES.find(({ type }) => type === 'domain') as Observable]
     const ten = tenObservables(dataset)
     const rows: Row[] = []
-    console.error(`Each workload: ${WARMUP_SECONDS} s warm-up, ${SECONDS} s measured; the relay's node options: ${RELAY_NODE_OPTIONS.join(' ') || 'none'}.`)
+    console.error(`Node.js ${process.version}. Each workload: ${WARMUP_SECONDS} s warm-up, ${SECONDS} s measured; the relay's node options: ${RELAY_NODE_OPTIONS.join(' ') || 'none'}.`)
 
     // W1, then the ceiling on the same instance: W1's own answer bytes, from memory.
     let { relay, port } = await startRelay({ CACHE_TTL_S: '0' })
@@ -596,4 +597,5 @@ async function main (): Promise<void> {
   }
 }
 
+onShippedNode(fileURLToPath(import.meta.url))
 await main()
