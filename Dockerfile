@@ -35,6 +35,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "const h = process.env.HOST || '127.0.0.1'; const host = h === '0.0.0.0' ? '127.0.0.1' : h === '::' ? '[::1]' : h.includes(':') ? '[' + h + ']' : h; fetch('http://' + host + ':' + (process.env.PORT || 3000) + '/watchdog', { headers: { 'Health-Check': 'docker' } }).then(r => r.json()).then(b => process.exit(b.data === 'docker' ? 0 : 1), () => process.exit(1))"]
 # Exec form: node is PID 1 and gets SIGTERM itself (no npm or shell in between); close-with-grace
 # then lets calls in flight finish (SHUTDOWN_GRACE_MS, 25 s by default) and closes the server:
-# stop the container with `docker stop -t 35` (Docker kills it after 10 s by default). The V8 heap
-# settings are `npm start`'s (package.json; docs/performance.md): they keep a busy relay's memory bounded.
-CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=20", "dist/server.js"]
+# stop the container with `docker stop -t 35` (Docker kills it after 10 s by default). Node's
+# default options, as `npm start`'s (package.json; docs/performance.md says why).
+CMD ["node", "dist/server.js"]
