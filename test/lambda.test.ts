@@ -176,6 +176,16 @@ t.test('a base64-encoded request body (API Gateway encodes some) is read like a 
   t.strictSame(await viaLambda(handler, httpApiEvent(call, true)), await viaServer(app, call))
 })
 
+t.test("the daily quota on Lambda: each instance counts in memory without Redis, and keeps to the token's limit", async t => {
+  const { handler, simulator } = await setup(t)
+  const limited = { Authorization: `Bearer ${token({ key: C1FAPP_KEY, C1FAPP_DAILY_LIMIT: 1 })}`, ...json }
+  const observe = (value: string): Call => ({ method: 'POST', path: '/observe/observables', headers: limited, body: JSON.stringify([{ type: 'domain', value }]) })
+  t.equal((await viaLambda(handler, httpApiEvent(observe('a.example')))).status, 200)
+  const held = (await viaLambda(handler, httpApiEvent(observe('b.example')))).body as any
+  t.match(held, { errors: [{ type: 'fatal', code: 'too many requests', message: /^C1fApp's daily limit of 1 requests for this key is reached \(1 made today\)/ }] })
+  t.equal(simulator.requests.length, 1, 'the second lookup made no request')
+})
+
 t.test('the OpenAPI UI is served, its images base64-encoded as API Gateway requires', async t => {
   const { app, handler } = await setup(t)
   const page = await handler(httpApiEvent({ method: 'GET', path: '/documentation' }), context)

@@ -34,9 +34,13 @@ t.test('without cache or metrics: each call asks C1fApp, failures come back in p
     current_bucket_end_time: new Date(end).toISOString(),
     current_bucket_limit_reached: false
   }, 'health: the quota, after one request')
+  t.equal((await client.health(DEMO_API_KEY, undefined, domain.value)).current_bucket_consumption, 1, 'health again within HEALTH_TRUST_S: no request')
+  const [held] = await client.lookupEach(DEMO_API_KEY, [DEMO_OBSERVABLES[1]], log, 1)
+  t.match(held, { code: 'too many requests', message: /^C1fApp's daily limit of 1 requests for this key is reached \(1 made today\)/ }, 'a daily limit of 1: held back')
+  t.equal(simulator.requests.length, 1, 'C1fApp asked once so far')
   const outcomes = await client.lookupEach('a-wrong-key', [domain], log)
   t.ok(outcomes[0] instanceof RelayError, 'a wrong key: a RelayError in place')
-  t.match(lines, [[{ code: 'forbidden', observableType: 'domain' }, 'C1fApp lookup failed']])
+  t.match(lines, [[{ code: 'too many requests', held: 1 }, 'C1fApp lookups held back by the daily quota'], [{ code: 'forbidden', observableType: 'domain' }, 'C1fApp lookup failed']])
   await client.lookupEach(DEMO_API_KEY, [domain, domain], log)
   t.equal(simulator.requests.length, 3, 'one request per lookup, the same value twice once')
 })

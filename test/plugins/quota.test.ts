@@ -187,6 +187,9 @@ t.test('with Redis: one count for every replica, held back and trusted in every 
   const expiry = await redis.client.pexpiretime(`${QUOTA_KEY_PREFIX}${id}:${day}`)
   t.equal(expiry, midnight() + DAY + 60_000, 'the counter expires a minute after its day')
 
+  // a key with no request today yet: no counter in Redis
+  t.strictSame((await post(second, '/health', undefined, bearer(token({ key: 'a-third-key' })))).json(), healthOk(1, { limit: 3 }, new Date(time.now())), 'its probe the first')
+
   // C1fApp's 429 in one replica holds the key back in the other
   const other = bearer(token({ key: 'another-users-key' }))
   simulator.script('*', { status: 429, body: QUOTA_EXCEEDED })
@@ -194,7 +197,7 @@ t.test('with Redis: one count for every replica, held back and trusted in every 
   await post(first, '/observe/observables', domains('e.example'), other)
   t.strictSame((await post(second, '/observe/observables', domains('f.example'), other)).json(), fatal('too many requests', refusedBy429(1, refusedAt + 60_000, 3)))
   t.strictSame((await post(second, '/health', undefined, other)).json(), healthOk(1, { limit: 3, reachedAt: iso(refusedAt) }, new Date(time.now())))
-  t.equal(simulator.requests.length, 4, 'the other replica asked nothing')
+  t.equal(simulator.requests.length, 5, 'the other replica asked nothing')
 })
 
 t.test('while Redis is down, each process counts in memory, from the last count it saw, and nothing fails', async t => {
