@@ -102,7 +102,8 @@ t.test('on Lambda nothing is counted: no registry, every count a no-op', async t
   const { metrics } = await buildApp(t, { METRICS_PORT: '0', AWS_LAMBDA_FUNCTION_NAME: 'c1fapp-relay' })
   t.equal(metrics.registry, undefined)
   for (const count of [() => metrics.c1fappRequest('records', 0.1), () => metrics.cacheHit('memory'), () => metrics.cacheMiss('memory'),
-    () => metrics.cacheError('redis'), () => metrics.watchOpenBreakers(() => 1), () => metrics.answerCut(), () => metrics.authorizationFailure()]) {
+    () => metrics.cacheError('redis'), () => metrics.watchOpenBreakers(() => 1), () => metrics.answerCut(), () => metrics.authorizationFailure(),
+    () => metrics.quotaHeld(), () => metrics.healthUnprobed()]) {
     t.equal(count(), undefined)
   }
 })
