@@ -90,7 +90,11 @@ export interface ConfigReading {
   config: RelayConfig
   /** not fatal, to be logged once the logger exists */
   warnings: string[]
-  /** the clock the daily quota's days are told by (ms since the epoch): Date.now unless a test brings its own */
+  /**
+   * the clock (ms since the epoch) that tells the daily quota's days and the in-process cache's
+   * entry ages: Date.now unless a test brings its own, so that a day's end or an entry's expiry is
+   * tested without waiting for it
+   */
   clock?: () => number
 }
 

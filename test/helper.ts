@@ -51,7 +51,8 @@ export const UNSHED = { MAX_EVENT_LOOP_DELAY_MS: '0' }
 /**
  * The relay as server.ts builds it, ready; its log goes to `logging.stream` when given, else
  * nowhere. `beforeReady` may add to it first (a probe route of a test). `clock`, when given, tells
- * the daily quota the time (a day's end without waiting for it).
+ * the daily quota and the in-process cache the time (a day's end, an entry's expiry, without
+ * waiting for them).
  */
 export async function buildApp (
   t: Test,

@@ -64,3 +64,18 @@ t.test('with the in-process cache and counting metrics: the second lookup is a h
   t.equal(simulator.requests.length, 1)
   t.equal(breakers?.(), 0, 'no breaker open')
 })
+
+t.test('without metrics: a lookup the quota holds back and a /health check at the limit count nowhere', async t => {
+  const simulator = await startSimulator()
+  t.teardown(() => simulator.close())
+  const { config } = readConfig({ SECRET_KEY, C1FAPP_API_URL: simulator.url, CACHE_TTL_S: '0' })
+  const { log } = warnings()
+  const client = createC1fAppClient(config, log)
+  t.teardown(() => client.close())
+  const [domain] = DEMO_OBSERVABLES
+  await client.health(DEMO_API_KEY, 1, domain.value)
+  const [held] = await client.lookupEach(DEMO_API_KEY, [domain], log, 1)
+  t.match(held, { code: 'too many requests' }, 'the day\'s one request spent: held back')
+  t.match(await client.health(DEMO_API_KEY, 1, domain.value), { current_bucket_consumption: 1, current_bucket_limit_reached: true }, 'at the limit: no probe')
+  t.equal(simulator.requests.length, 1, 'C1fApp was asked once')
+})

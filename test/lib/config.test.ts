@@ -149,18 +149,73 @@ const COMPANIONS: Record<string, Record<string, string>> = {
   C1FAPP_CALL_MAX_BYTES: { C1FAPP_MAX_ANSWER_BYTES: '1024' }
 }
 
+// Each integer setting's range as the contract (§4) and README give it, written out here rather than
+// read from the schema under test: a bound widened or narrowed in lib/config.ts fails below.
+const RANGES: Record<string, [number, number | undefined]> = {
+  JWKS_TIMEOUT_MS: [100, 60000],
+  JWKS_CACHE_TTL_MS: [1000, 86400000],
+  C1FAPP_TIMEOUT_MS: [100, 60000],
+  C1FAPP_CONCURRENCY: [1, 64],
+  C1FAPP_MAX_SOCKETS: [1, 1024],
+  C1FAPP_RETRIES: [0, 5],
+  C1FAPP_DEADLINE_MS: [500, 120000],
+  C1FAPP_MAX_ANSWER_BYTES: [1024, 268435456],
+  C1FAPP_CALL_MAX_BYTES: [1024, 4294967296],
+  C1FAPP_BREAKER_FAILURES: [0, 100],
+  C1FAPP_BREAKER_COOLDOWN_S: [1, 3600],
+  C1FAPP_DAILY_LIMIT: [1, 10000000],
+  C1FAPP_QUOTA_BACKOFF_S: [1, 86400],
+  HEALTH_TRUST_S: [0, 86400],
+  CACHE_TTL_S: [0, 86400],
+  CACHE_MAX_MB: [1, 4096],
+  CACHE_REDIS_TIMEOUT_MS: [10, 10000],
+  METRICS_PORT: [0, 65535],
+  MAX_OBSERVABLES: [1, 10000],
+  MAX_VALUE_LENGTH: [16, 65536],
+  MAX_BODY_BYTES: [1024, 67108864],
+  JUDGEMENT_VALID_DAYS: [1, 365],
+  ANSWER_MAX_BYTES: [10000, 268435456],
+  MAX_EVENT_LOOP_DELAY_MS: [0, 60000],
+  MAX_HEAP_USED_BYTES: [0, undefined],
+  MAX_RSS_BYTES: [0, undefined],
+  REQUEST_TIMEOUT_MS: [1000, 300000],
+  CONNECTION_TIMEOUT_MS: [1000, 600000],
+  SHUTDOWN_GRACE_MS: [0, 600000],
+  PORT: [0, 65535]
+}
+
+const integerSettings = (): Array<[string, TSchema]> =>
+  Object.entries(EnvironmentSchema.properties as Record<string, TSchema>).filter(([, schema]) => schema.type === 'integer')
+
 t.test('every integer setting: its minimum and maximum are accepted, one past either is refused by name', async t => {
-  const integers = Object.entries(EnvironmentSchema.properties as Record<string, TSchema>).filter(([, schema]) => schema.type === 'integer')
-  t.ok(integers.length >= 20, `${integers.length} integer settings`)
+  const integers = integerSettings()
+  t.strictSame(integers.map(([name]) => name).sort(), Object.keys(RANGES).sort(), 'the integer settings are the ones whose ranges are written out here')
   for (const [name, schema] of integers) {
     const env = (value: number) => ({ ...secret, ...COMPANIONS[name], [name]: String(value) })
     const refused = { name: 'ConfigError', message: `Invalid configuration: ${name} is invalid: it must be ${schema.description as string}` }
-    for (const edge of ['minimum', 'maximum'] as const) {
-      const bound = schema[edge] as number | undefined
+    const [minimum, maximum] = RANGES[name]
+    for (const [edge, bound] of [['minimum', minimum], ['maximum', maximum]] as const) {
       if (bound === undefined) continue
       t.equal((readConfig(env(bound)).config as unknown as Record<string, unknown>)[name], bound, `${name}=${bound} (its ${edge})`)
       const past = edge === 'minimum' ? bound - 1 : bound + 1
       t.throws(() => readConfig(env(past)), refused, `${name}=${past} is refused`)
+    }
+  }
+})
+
+t.test('every integer setting\'s description gives the range its schema holds', async t => {
+  for (const [name, schema] of integerSettings()) {
+    const description = schema.description as string
+    const range = /\((\d+)–(\d+)[;)]/.exec(description)
+    const atMost = /(?:at most|up to) (\d+)\)/.exec(description)
+    if (range !== null) {
+      t.strictSame([Number(range[1]), Number(range[2])], [schema.minimum, schema.maximum], `${name}: "(${range[1]}–${range[2]})"`)
+    } else if (atMost !== null) {
+      t.equal(Number(atMost[1]), schema.maximum, `${name}: "at most ${atMost[1]}"`)
+      t.match(description, new RegExp(`\\(${schema.minimum as number} `), `${name}: its minimum, ${schema.minimum as number}, opens the parenthesis`)
+    } else {
+      t.equal(schema.maximum, undefined, `${name} has no maximum to give`)
+      t.match(description, new RegExp(`\\(${schema.minimum as number} turns the check off`), `${name}: its minimum, ${schema.minimum as number}, turns it off`)
     }
   }
 })

@@ -10,6 +10,7 @@ import { Envelope } from '../../lib/schemas/envelope.js'
 import type { Observable } from '../../lib/observables.js'
 import { buildDataset } from '../../simulator/dataset.js'
 import { readRecords } from '../../lib/c1fapp/record.js'
+import { cutWarning } from '../support/answer-size.js'
 
 const schemaSerializer = fastJsonStringify(Envelope(ObserveBundleSchema))
 const serialize = answerSerializer()
@@ -81,4 +82,27 @@ t.test('kept records: their sightings are written once per observable type and e
   t.strictSame(answer(100).data.sightings, all.data.sightings, 'each after per-feed: still each\'s sightings')
   const freshFeeds = JSON.parse(serialize(observeAnswer(observables.slice(0, 3), fresh, { limit: 100, ...options, sightings: 'per-feed' }).answer).toString())
   t.strictSame(freshFeeds.data.sightings.docs.map(({ id, ...doc }: any) => doc), feeds.data.sightings.docs.map(({ id, ...doc }: any) => doc), 'per-feed: the same as records not kept give, ids aside')
+})
+
+t.test('the cut keeps the most sightings that fit, every count tried, all but one included', async t => {
+  // Two observables of six records each, and for every n from 1 to 5 the limit that the answer
+  // keeping n each (with its warning) just fills: the cut must keep exactly n. n = 5, all but one,
+  // is the edge of the halving search.
+  const cutObservables = observables.slice(0, 2)
+  const six = (records: unknown[]) => readRecords(records.slice(0, 6))
+  const cutOutcomes = () => cutObservables.map(({ value }) => six(dataset.get(value) as unknown[]))
+  t.ok(cutOutcomes().every(({ records }) => records.length === 6), 'six records each')
+  const bytesKeeping = (n: number, maxBytes: number): number => {
+    const { answer } = observeAnswer(cutObservables, cutOutcomes(), { limit: n, maxBytes: 1e9, ...JUDGING })
+    return serialize({ ...answer, errors: [cutWarning(n, maxBytes)] }).length
+  }
+  for (let n = 1; n <= 5; n++) {
+    // the warning names the limit, so the limit is the answer's size once its digits settle
+    let maxBytes = bytesKeeping(n, 1)
+    for (let settled = bytesKeeping(n, maxBytes); settled !== maxBytes; settled = bytesKeeping(n, maxBytes)) maxBytes = settled
+    const cut = observeAnswer(cutObservables, cutOutcomes(), { limit: 100, maxBytes, ...JUDGING })
+    t.equal(cut.keptPerObservable, n, `${maxBytes} bytes: ${n} sighting${n === 1 ? '' : 's'} each`)
+    t.strictSame(cut.answer.errors, [cutWarning(n, maxBytes)])
+    t.equal(serialize(cut.answer).length, maxBytes, 'the answer fills the limit exactly')
+  }
 })

@@ -25,6 +25,24 @@ function value (text: string, series: string): number {
   return line === undefined ? 0 : Number(line.slice(series.length + 1))
 }
 
+t.test('the duration histograms are in seconds', async t => {
+  // Each call waits 200 ms for C1fApp: in seconds a duration is between that and the test's own
+  // measure of the calls; in milliseconds it would be a thousand times as much.
+  const { app, simulator } = await buildRelay(t, { METRICS_PORT: '0' })
+  simulator.script('slow.example', { delayMs: 200, body: [record] })
+  const started = performance.now()
+  for (let i = 0; i < 2; i++) await post(app, '/observe/observables', observe('slow.example'))
+  const elapsed = (performance.now() - started) / 1000
+  const { text } = await scrape(app)
+  for (const histogram of ['relay_call_duration_seconds{route="/observe/observables"}', 'relay_c1fapp_request_duration_seconds{outcome="records"}']) {
+    const [name, labels] = histogram.split('{')
+    t.equal(value(text, `${name}_count{${labels}`), 2, `${histogram}: two observations`)
+    const sum = value(text, `${name}_sum{${labels}`)
+    t.ok(sum >= 0.38 && sum <= elapsed, `${histogram}: ${sum} s in all, at least 2 × 0.2 s and at most the ${elapsed.toFixed(3)} s the calls took`)
+    t.match(text, `\n${name}_bucket{le="0.1",${labels} 0\n`, `${histogram}: no call under 0.1 s`)
+  }
+})
+
 t.test('after known traffic the counters say what happened', async t => {
   const { app, simulator } = await buildRelay(t, { METRICS_PORT: '0', CACHE_TTL_S: '60' })
   simulator.script('a.example', { body: [record] })
