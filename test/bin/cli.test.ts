@@ -46,7 +46,7 @@ t.test('jwt --key: the token, its SECRET_KEY, how to set it, the module links; t
   const { jwt, secret } = printed(run.stdout)
   t.strictSame(decoded(jwt), ['{"alg":"HS256","typ":"JWT"}', `{"key":"${C1FAPP_KEY}"}`], 'header and payload, exactly')
   t.match(secret, /^[A-Za-z0-9]{64}$/, 'a random 64-character alphanumeric SECRET_KEY')
-  for (const line of ['SECRET_KEY=<SECRET_KEY> npm start', 'docker run -e SECRET_KEY=<SECRET_KEY>', '--type SecureString --name /c1fapp-relay/secret-key --value <SECRET_KEY>']) {
+  for (const line of ['SECRET_KEY=<SECRET_KEY> node dist/server.js', 'docker run -e SECRET_KEY=<SECRET_KEY>', '--type SecureString --name /c1fapp-relay/secret-key --value <SECRET_KEY>']) {
     t.ok(run.stdout.includes(line), line)
   }
   t.ok(run.stdout.includes('https://visibility.amp.cisco.com/settings/modules/available/18aeffa4-0bf9-42a3-8dcb-fcb8842aa2a3/new'), 'US')

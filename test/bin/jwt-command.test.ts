@@ -88,7 +88,7 @@ t.test('module-creation links from module_settings.json, and the text printed', 
 SECRET_KEY=${'S'.repeat(64)}
 
 1. Give the relay this SECRET_KEY; it verifies the JWT with it:
-     npm start         SECRET_KEY=<SECRET_KEY> npm start
+     plain Node.js     SECRET_KEY=<SECRET_KEY> node dist/server.js
      a container       docker run -e SECRET_KEY=<SECRET_KEY> … <image>
      AWS Lambda (SAM)  an SSM SecureString: aws ssm put-parameter --type SecureString --name /c1fapp-relay/secret-key --value <SECRET_KEY>,
                        then sam deploy --parameter-overrides SecretKeyParameter=/c1fapp-relay/secret-key (docs/deploy.md)
