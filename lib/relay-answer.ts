@@ -117,50 +117,45 @@ export function observeAnswer (observables: Observable[], outcomes: Outcome[], o
   const cut = (kept: number): ObserveAnswer | undefined => answerWithin(tried, kept, [...failures, tooManyEntities(kept, maxBytes, options.sightings)], options)
   const one = cut(1)
   if (one === undefined) return leaveOut(tried, failures, options)
-  // The most sightings per observable that fit, found by halving; a try that does not fit wrote no answer.
+  // The most sightings per observable that fit; a try that does not fit wrote no answer.
   const most = Math.min(limit, Math.max(...read.map(({ records }) => records.length)))
-  let low = 2
-  let high = most - 1
-  let kept = 1
-  let best = one
-  while (low <= high) {
-    const middle = Math.floor((low + high) / 2)
-    const candidate = cut(middle)
-    if (candidate !== undefined) {
-      // a try not kept gives its memory back at once (lib/ctim/answer-buffers.ts)
-      giveBack(best.data as ObserveBundleJson);
-      [kept, best, low] = [middle, candidate, middle + 1]
-    } else {
-      high = middle - 1
-    }
-  }
-  return { answer: best, keptPerObservable: kept }
+  const { count, answer } = mostThatFit(cut, 1, one, most - 1)
+  return { answer, keptPerObservable: count }
 }
 
 /**
  * One sighting each does not fit: the observables with sightings asked first keep their newest one,
- * as many observables as fit (found by halving), and the others are left out whole.
+ * as many observables as fit, and the others are left out whole.
  */
 function leaveOut (tried: ReadRecords[], failures: RelayError[], options: AnswerOptions): Answered<ObserveBundleJson> {
   const sighted = tried.filter(({ records }) => records.length > 0)
   const first = (count: number): ObserveAnswer | undefined =>
     answerWithin(sighted.slice(0, count), 1, [...failures, observablesLeftOut(sighted.length - count, options.maxBytes)], options)
   // none at all always gives a bundle: `{}`, whatever room the errors leave
-  let best = first(0) as ObserveAnswer
-  let kept = 0
-  let low = 1
-  let high = sighted.length - 1
+  const { count, answer } = mostThatFit(first, 0, first(0) as ObserveAnswer, sighted.length - 1)
+  return { answer, keptPerObservable: 1, observablesLeftOut: sighted.length - count }
+}
+
+/**
+ * The largest count from `known` to `high` whose `attempt` fits (gives an answer), found by
+ * halving; `fits` is the answer of `known`, which fits. An answer not kept gives its memory back at once
+ * (lib/ctim/answer-buffers.ts).
+ */
+function mostThatFit (attempt: (count: number) => ObserveAnswer | undefined, known: number, fits: ObserveAnswer, high: number): { count: number, answer: ObserveAnswer } {
+  let best = { count: known, answer: fits }
+  let low = known + 1
   while (low <= high) {
     const middle = Math.floor((low + high) / 2)
-    const candidate = first(middle)
+    const candidate = attempt(middle)
     if (candidate !== undefined) {
-      giveBack(best.data as ObserveBundleJson);
-      [kept, best, low] = [middle, candidate, middle + 1]
+      giveBack(best.answer.data as ObserveBundleJson)
+      best = { count: middle, answer: candidate }
+      low = middle + 1
     } else {
       high = middle - 1
     }
   }
-  return { answer: best, keptPerObservable: 1, observablesLeftOut: sighted.length - kept }
+  return best
 }
 
 const DATA = Buffer.from('{"data":')
