@@ -3,6 +3,7 @@
 // plugins/auth.ts does the I/O (the JWKS) and the signature checks, with @fastify/jwt.
 import { isIPv4 } from 'node:net'
 import { entitiesLimit } from './entities-limit.js'
+import { dailyLimit } from './quota.js'
 import { RelayError } from './relay-error.js'
 import { sightingsMode, type SightingsMode } from './sightings-mode.js'
 
@@ -122,6 +123,11 @@ export const SETTING_CLAIMS = ['key', 'CTR_ENTITIES_LIMIT', 'C1FAPP_SIGHTINGS', 
 /** The token's C1FAPP_SIGHTINGS claim (either scheme), or the environment's when it is absent or unusable. */
 export function claimedSightings (payload: Record<string, unknown>, fallback: SightingsMode): SightingsMode {
   return sightingsMode(payload.C1FAPP_SIGHTINGS) ?? fallback
+}
+
+/** The token's C1FAPP_DAILY_LIMIT claim (either scheme), or the environment's (perhaps none) when it is absent or unusable. */
+export function claimedDailyLimit (payload: Record<string, unknown>, fallback: number | undefined): number | undefined {
+  return dailyLimit(payload.C1FAPP_DAILY_LIMIT) ?? fallback
 }
 
 /** The configuration token's CTR_ENTITIES_LIMIT claim, or the environment's limit when it is absent or unusable. */

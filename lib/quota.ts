@@ -1,6 +1,7 @@
 // C1fApp's daily quota (contract §6), the pure half: a key's day as a UTC bucket, the limit a
 // call runs under, how long C1fApp's 429 holds a key back, the analyst's message and Threat
 // Response's `quotas` values. clients/quota.ts keeps the counts (in the process or in Redis).
+import { positiveInteger } from './entities-limit.js'
 import { RelayError } from './relay-error.js'
 
 export const DAY_MS = 86_400_000
@@ -24,8 +25,8 @@ export function dayName (start: number): string {
  * integer field as either). Anything else is unusable, and the caller falls back.
  */
 export function dailyLimit (raw: unknown): number | undefined {
-  const limit = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN
-  return Number.isInteger(limit) && limit >= 1 && limit <= MAX_DAILY_LIMIT ? limit : undefined
+  const limit = positiveInteger(raw)
+  return limit !== undefined && limit <= MAX_DAILY_LIMIT ? limit : undefined
 }
 
 /**

@@ -8,11 +8,10 @@ import type { FastifyRequest } from 'fastify'
 import { createDecoder, createVerifier } from 'fast-jwt'
 import fp from 'fastify-plugin'
 import {
-  allowedJwksHost, authorizationError, bearerToken, c1fappKey, checkAudience, claimedEntitiesLimit, claimedSightings,
+  allowedJwksHost, authorizationError, bearerToken, c1fappKey, checkAudience, claimedDailyLimit, claimedEntitiesLimit, claimedSightings,
   JWKS_PATH, jwksOrigin, tokenKid, REASONS, tokenFailure, tokenScheme
 } from '../lib/authorization.js'
 import { JwksCache, readKeySet, type KeySet } from '../lib/jwks-cache.js'
-import { dailyLimit } from '../lib/quota.js'
 import type { SightingsMode } from '../lib/sightings-mode.js'
 
 declare module 'fastify' {
@@ -163,7 +162,7 @@ export default fp(async function auth (fastify) {
       request.entitiesLimit = claimedEntitiesLimit(payload, config.CTR_ENTITIES_LIMIT)
     }
     // both schemes may carry these: the module form's fields, or the legacy token's `jwt --daily-limit` and `--sightings`
-    request.dailyLimit = dailyLimit(payload.C1FAPP_DAILY_LIMIT) ?? config.C1FAPP_DAILY_LIMIT
+    request.dailyLimit = claimedDailyLimit(payload, config.C1FAPP_DAILY_LIMIT)
     request.sightings = claimedSightings(payload, config.C1FAPP_SIGHTINGS)
   })
 }, { name: 'auth', fastify: '5.x', dependencies: ['config'] })
