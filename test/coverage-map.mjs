@@ -1,5 +1,5 @@
 // tap's coverage map. The process-entry tests run server.ts, the demo and the jwt command in child
-// processes under tsx with an environment of their own (none of tap's coverage hooks); the
+// processes of their own under tsx, started with an environment of their own; the
 // production-install test runs the compiled dist/ of a fresh install in child processes. Their
 // behaviour is asserted, their coverage is not counted. Every other test counts.
 const CHILD_PROCESS_TESTS = ['server.test.ts', 'shutdown.test.ts', 'deploy/production.test.ts', 'bin/cli.test.ts']
