@@ -22,7 +22,7 @@ import {
   IndicatorSchema, JudgementSchema, ObservableSchema, ObservedRelationSchema, ObserveBundleSchema, RelationshipSchema, SightingSchema, VerdictSchema,
   type CtimObservable, type Indicator, type Judgement, type Relationship, type Verdict
 } from '../schemas/ctim.js'
-import { eachFeedRelation, eachRelation, RELATION_ORIGIN } from './relations.js'
+import { eachFeedRelation, eachRelation, RELATION_NAMES, RELATION_ORIGIN } from './relations.js'
 import type { Confidence } from './vocabulary.js'
 
 /** An observe bundle (lib/schemas/ctim.ts's ObserveBundle) as JSON, UTF-8 encoded: the answer's `data`. */
@@ -183,12 +183,11 @@ type Step<C> = (out: JsonBytes, doc: C) => void
  * writer to add, never bytes in the wrong order.
  */
 export function template<C> (schema: TObject, writers: Writers<C>): (out: JsonBytes, doc: C) => void {
-  const steps: Array<Step<C>> = []
+  const steps: Array<Step<C> | Buffer> = []
   let fixed = ''
   const flush = (): void => {
     if (fixed === '') return
-    const bytes = Buffer.from(fixed)
-    steps.push(out => out.raw(bytes))
+    steps.push(Buffer.from(fixed))
     fixed = ''
   }
   const object = (schema: TObject, writers: Writers<C>, name: string): void => {
@@ -247,9 +246,12 @@ export function template<C> (schema: TObject, writers: Writers<C>): (out: JsonBy
   }
   object(schema, writers, schema.title ?? 'entity')
   flush()
-  return (out, doc) => {
-    for (const step of steps) step(out, doc)
-  }
+  // One straight-line function per template, as fast-json-stringify compiles its serialisers: a
+  // loop over the steps calls a different function at one call site each time, which V8 cannot
+  // inline, and wrote a sighting a quarter slower. The source holds only the steps' indices.
+  const body = steps.map((step, i) => Buffer.isBuffer(step) ? `out.raw(step${i})` : `step${i}(out, doc)`).join('\n')
+  // eslint-disable-next-line no-new-func
+  return new Function(...steps.map((_, i) => `step${i}`), `return function write (out, doc) {\n${body}\n}`)(...steps) as (out: JsonBytes, doc: C) => void
 }
 
 /** An entity the plain way: the JSON text of its schema's fast-json-stringify serialiser, compiled on first use. */
@@ -267,27 +269,29 @@ const writeObservableJson = template<CtimObservable>(ObservableSchema, {
   value: { text: ({ value }) => value }
 })
 
+const observableOut = new JsonBytes()
+
 /** An observable as JSON bytes: the requested one, written once and copied into each of its sightings and relations. */
 export function observableBytes (observable: Observable): Buffer {
-  const out = new JsonBytes()
-  writeObservableJson(out, observable)
-  return Buffer.from(out.written())
+  observableOut.start()
+  writeObservableJson(observableOut, observable)
+  return Buffer.from(observableOut.written())
 }
 
 /** One observed relation of a sighting: `value` of `type` is `related` to the observable (`source` when `selfIsRelated`). */
 interface RelationFacts extends CtimObservable {
-  name: string
   selfIsRelated: boolean
   /** the requested observable's observableBytes */
   self: Buffer
 }
 
-const writeRelation = template<RelationFacts>(ObservedRelationSchema, {
+/** A template per relation name (lib/ctim/relations.ts gives no other): the name is fixed text too. */
+const writeRelation = Object.fromEntries(RELATION_NAMES.map(name => [name, template<RelationFacts>(ObservedRelationSchema, {
   origin: { constant: RELATION_ORIGIN },
-  relation: { ascii: (out, { name }) => out.ascii(name) },
+  relation: { constant: name },
   source: { json: (out, relation) => relation.selfIsRelated ? writeObservableJson(out, relation) : out.raw(relation.self) },
   related: { json: (out, relation) => relation.selfIsRelated ? out.raw(relation.self) : writeObservableJson(out, relation) }
-})
+})]))
 
 /** What a sighting is written from (lib/ctim/bundle.ts works it out). */
 export interface SightingFacts {
@@ -310,10 +314,15 @@ const DAY_END = Buffer.from('T23:59:59.999Z')
 function writeRelations (out: JsonBytes, { observable, self, records, perFeed }: SightingFacts): void {
   out.byte(OPEN_LIST)
   let first = true
+  // one object for every relation of the sighting: each is written before the next is given
+  const facts: RelationFacts = { type: '', value: '', selfIsRelated: false, self }
   const relation = (name: string, type: string, value: string, selfIsRelated: boolean): void => {
     if (!first) out.byte(COMMA)
     first = false
-    writeRelation(out, { name, type, value, selfIsRelated, self })
+    facts.type = type
+    facts.value = value
+    facts.selfIsRelated = selfIsRelated
+    writeRelation[name](out, facts)
   }
   if (perFeed) eachFeedRelation(observable, records, relation)
   else eachRelation(observable, records[0], relation)

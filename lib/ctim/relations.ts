@@ -40,8 +40,12 @@ function observableKey ({ type, value }: Observable): string | undefined {
   return last.key
 }
 
+/** The relations eachRelation gives, by name. */
+export const RELATION_NAMES = ['Contains', 'Resolved_To', 'Hosted_By'] as const
+type RelationName = typeof RELATION_NAMES[number]
+
 /** One observed relation: `value` of `type` is `related` to the observable (`source` when `selfIsRelated`). */
-export type Relation = (name: string, type: string, value: string, selfIsRelated: boolean) => void
+export type Relation = (name: RelationName, type: string, value: string, selfIsRelated: boolean) => void
 
 /** The observed relations a record gives the observable (contract §3), in the order they are written. */
 export function eachRelation (observable: Observable, record: C1fAppRecord, relation: Relation): void {
