@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks'
 import { buildServer } from '../build-server.js'
 import { readConfig } from '../lib/config.js'
-import { giveBack } from '../lib/ctim/answer-buffers.js'
+import { answerSent } from '../lib/ctim/observe-bytes.js'
 import { observeAnswer } from '../lib/relay-answer.js'
 import type { Observable } from './data.js'
 import { readRecords } from '../lib/c1fapp/record.js'
@@ -78,7 +78,7 @@ export async function timeSplit ({ env, authorization, observable, answer }: Spl
   // on the next run, not allocated anew
   const map = time(() => {
     const { answer } = observeAnswer([observable], [readRecords(records)], options)
-    if (answer.data !== undefined) giveBack(answer.data)
+    if (answer.data !== undefined) answerSent(answer.data)
   })
 
   const relay = await buildServer(readConfig(env), false)

@@ -1,9 +1,9 @@
 // The observe and deliberate answers in Threat Response's envelope: the data of every observable
 // that succeeded, plus the errors (identical ones once), never larger than ANSWER_MAX_BYTES
-// (contract §3.2). No I/O: the call's time comes in with the options, and observe's answer is
-// written into memory lent by lib/ctim/answer-buffers.ts, which its sender gives back.
-import { giveBack } from './ctim/answer-buffers.js'
-import { deliberateBundle, envelopeRoom, observeBundle, readAnswers, type Mapping, type ObserveBundleJson, type ReadRecords } from './ctim/bundle.js'
+// (contract §3.2). No I/O: the call's time comes in with the options; observe's bytes are
+// lib/ctim/observe-bytes.ts's, and whoever sends them calls its answerSent.
+import { deliberateBundle, observeBundle, readAnswers, type Mapping, type ReadRecords } from './ctim/bundle.js'
+import { answerSent, bundleRoom, observeAnswerBytes, type ObserveBundleJson } from './ctim/observe-bytes.js'
 import type { DeliberateBundle } from './schemas/ctim.js'
 import type { RecordsRead } from './c1fapp/record.js'
 import type { Observable } from './observables.js'
@@ -13,7 +13,7 @@ export interface Answer<T> {
   data?: T
   errors?: EnvelopeError[]
 }
-/** observe's answer: its bundle is JSON bytes already (lib/ctim/bundle.ts), the envelope around it is not */
+/** observe's answer: its bundle is JSON bytes already (lib/ctim/observe-bytes.ts), the envelope around it is not */
 export type ObserveAnswer = Answer<ObserveBundleJson>
 export type DeliberateAnswer = Answer<DeliberateBundle>
 
@@ -95,8 +95,7 @@ function observablesLeftOut (leftOut: number, maxBytes: number): RelayError {
  */
 function answerWithin (read: ReadRecords[], kept: number, errors: RelayError[], options: AnswerOptions): ObserveAnswer | undefined {
   const answer: Answer<undefined> = envelope(undefined, errors)
-  const room = options.maxBytes - DATA.length - Buffer.byteLength(envelopeEnd(answer))
-  const data = observeBundle(read, kept, options, room)
+  const data = observeBundle(read, kept, options, bundleRoom(options.maxBytes, envelopeEnd(answer)))
   return data === undefined ? undefined : { ...answer, data }
 }
 
@@ -138,8 +137,7 @@ function leaveOut (tried: ReadRecords[], failures: RelayError[], options: Answer
 
 /**
  * The largest count from `known` to `high` whose `attempt` fits (gives an answer), found by
- * halving; `fits` is the answer of `known`, which fits. An answer not kept gives its memory back at once
- * (lib/ctim/answer-buffers.ts).
+ * halving; `fits` is the answer of `known`, which fits. An answer not kept gives its memory back at once.
  */
 function mostThatFit (attempt: (count: number) => ObserveAnswer | undefined, known: number, fits: ObserveAnswer, high: number): { count: number, answer: ObserveAnswer } {
   let best = { count: known, answer: fits }
@@ -148,7 +146,7 @@ function mostThatFit (attempt: (count: number) => ObserveAnswer | undefined, kno
     const middle = Math.floor((low + high) / 2)
     const candidate = attempt(middle)
     if (candidate !== undefined) {
-      giveBack(best.answer.data as ObserveBundleJson)
+      answerSent(best.answer.data as ObserveBundleJson)
       best = { count: middle, answer: candidate }
       low = middle + 1
     } else {
@@ -157,9 +155,6 @@ function mostThatFit (attempt: (count: number) => ObserveAnswer | undefined, kno
   }
   return best
 }
-
-const DATA = Buffer.from('{"data":')
-const CLOSE = 0x7d
 
 /** What follows observe's bundle in its answer: the errors, if any, and the envelope's end. */
 function envelopeEnd ({ errors }: Answer<unknown>): string {
@@ -175,14 +170,7 @@ function envelopeEnd ({ errors }: Answer<unknown>): string {
  */
 export function answerBytes (answer: Answer<unknown>): Buffer {
   if (!Buffer.isBuffer(answer.data)) return Buffer.from(JSON.stringify(answer))
-  const room = answer.errors === undefined ? envelopeRoom(answer.data) : undefined
-  if (room !== undefined) {
-    // written in place, around the bundle: the same bytes every time
-    DATA.copy(room)
-    room[room.length - 1] = CLOSE
-    return room
-  }
-  return Buffer.concat([DATA, answer.data, Buffer.from(envelopeEnd(answer))])
+  return observeAnswerBytes(answer.data, envelopeEnd(answer))
 }
 
 /**

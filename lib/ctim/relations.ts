@@ -6,7 +6,6 @@ import type { C1fAppRecord } from '../c1fapp/record.js'
 import { domainKey, isHttpUrl, MAX_RECORD_DOMAINS, MAX_RECORD_IPS } from '../c1fapp/record.js'
 import type { Observable } from '../observables.js'
 import { RelayError } from '../relay-error.js'
-import type { JsonBytes } from './json-bytes.js'
 
 /** Written with a Latin C: the original's first letter was a Cyrillic С by mistake. */
 export const RELATION_ORIGIN = 'C1fApp Enrichment Module'
@@ -41,31 +40,15 @@ function observableKey ({ type, value }: Observable): string | undefined {
   return last.key
 }
 
-/** The start of each relation, by its name: every byte up to its source. */
-const RELATION_STARTS = Object.fromEntries(['Contains', 'Resolved_To', 'Hosted_By'].map(name =>
-  [name, Buffer.from(`{"origin":"${RELATION_ORIGIN}","relation":"${name}","source":`)]))
-const RELATED = Buffer.from(',"related":')
-const OBSERVABLE_STARTS = Object.fromEntries(['domain', 'ip', 'url'].map(type => [type, Buffer.from(`{"type":"${type}","value":`)]))
-const CLOSE = 0x7d
-const COMMA = 0x2c
-
-/** An observable as JSON bytes, `{"type":…,"value":…}`: the requested one, written once and copied into each sighting. */
-export function observableBytes (type: string, value: string): Buffer {
-  return Buffer.concat([OBSERVABLE_STARTS[type], Buffer.from(JSON.stringify(value)), Buffer.of(CLOSE)])
-}
-
-/** An observable of a record, as `observableBytes` gives it. */
-function writeObservable (out: JsonBytes, type: string, value: string): void {
-  out.raw(OBSERVABLE_STARTS[type])
-  out.quoted(value)
-  out.byte(CLOSE)
-}
+/** The relations eachRelation gives, by name. */
+export const RELATION_NAMES = ['Contains', 'Resolved_To', 'Hosted_By'] as const
+type RelationName = typeof RELATION_NAMES[number]
 
 /** One observed relation: `value` of `type` is `related` to the observable (`source` when `selfIsRelated`). */
-type Relation = (name: string, type: string, value: string, selfIsRelated: boolean) => void
+export type Relation = (name: RelationName, type: string, value: string, selfIsRelated: boolean) => void
 
 /** The observed relations a record gives the observable (contract §3), in the order they are written. */
-function eachRelation (observable: Observable, record: C1fAppRecord, relation: Relation): void {
+export function eachRelation (observable: Observable, record: C1fAppRecord, relation: Relation): void {
   const key = observableKey(observable)
   switch (observable.type) {
     case 'domain':
@@ -89,38 +72,13 @@ function eachRelation (observable: Observable, record: C1fAppRecord, relation: R
   }
 }
 
-/** Writes relations into `out` as JSON list items (joined by commas, without the brackets). */
-function relationWriter (out: JsonBytes, self: Buffer): Relation {
-  let first = true
-  return (name, type, value, selfIsRelated) => {
-    if (!first) out.byte(COMMA)
-    first = false
-    out.raw(RELATION_STARTS[name])
-    if (selfIsRelated) writeObservable(out, type, value)
-    else out.raw(self)
-    out.raw(RELATED)
-    if (selfIsRelated) out.raw(self)
-    else writeObservable(out, type, value)
-    out.byte(CLOSE)
-  }
-}
-
-/**
- * The sighting's observed relations, written into `out` as JSON list items (joined by commas, without
- * the brackets): a sighting's relations are most of its bytes. `self` is the observable's
- * `observableBytes`; the record's observables are `related` (`source` when `selfIsRelated`).
- */
-export function writeObservedRelations (out: JsonBytes, observable: Observable, self: Buffer, record: C1fAppRecord): void {
-  eachRelation(observable, record, relationWriter(out, self))
-}
-
 /**
  * The union of the relations of one feed's records, newest record first (contract §3.3): no
  * relation twice (domains compared as `domainKey` says), and at most MAX_RECORD_IPS distinct IPs and
  * MAX_RECORD_DOMAINS distinct domains, as for one record. Returns how many distinct IPs and domains
  * the caps left out.
  */
-function eachFeedRelation (observable: Observable, records: C1fAppRecord[], relation: Relation): { ips: number, domains: number } {
+export function eachFeedRelation (observable: Observable, records: C1fAppRecord[], relation: Relation): { ips: number, domains: number } {
   const seen = new Set<string>()
   const leftOut = { ips: 0, domains: 0 }
   let ips = 0
@@ -136,11 +94,6 @@ function eachFeedRelation (observable: Observable, records: C1fAppRecord[], rela
     })
   }
   return leftOut
-}
-
-/** A per-feed sighting's observed relations (`writeObservedRelations`' way): the union of its records'. */
-export function writeFeedRelations (out: JsonBytes, observable: Observable, self: Buffer, records: C1fAppRecord[]): void {
-  eachFeedRelation(observable, records, relationWriter(out, self))
 }
 
 function counted (count: number, noun: string): string {

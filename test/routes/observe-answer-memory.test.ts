@@ -1,10 +1,10 @@
-// An observe answer is written into memory lent for it (lib/ctim/answer-buffers.ts) and given back
+// An observe answer is written into memory lent for it (lib/ctim/observe-bytes.ts) and given back
 // once its last byte is handed to the socket: over real sockets, a client that reads slowly keeps
 // its answer's memory, and the answers written meanwhile go elsewhere.
 import { request, type IncomingMessage } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { keptBytes } from '../../lib/ctim/answer-buffers.js'
+import { keptBytes } from '../../lib/ctim/observe-bytes.js'
 import { records } from '../support/answer-size.js'
 import { bearer, buildRelay, PLAIN_UPSTREAM } from '../helper.js'
 

@@ -1,7 +1,7 @@
 // Contract §3.2: an answer that cannot fit ANSWER_MAX_BYTES is never written whole. observeBundle
 // stops as soon as what it wrote passes the room it was given, and answers undefined.
 import t from 'tap'
-import { keptBytes } from '../../../lib/ctim/answer-buffers.js'
+import { keptBytes } from '../../../lib/ctim/observe-bytes.js'
 import { observeBundle, type ReadRecords } from '../../../lib/ctim/bundle.js'
 import { readRecords } from '../../../lib/c1fapp/record.js'
 import { domain, JUDGING, record } from '../../support/records.js'

@@ -2,7 +2,7 @@
 // be exactly JSON.stringify's, UTF-8 encoded.
 import fc from 'fast-check'
 import t from 'tap'
-import { JsonBytes } from '../../../lib/ctim/json-bytes.js'
+import { JsonBytes } from '../../../lib/ctim/observe-bytes.js'
 
 function quoted (text: string): string {
   const out = new JsonBytes()
