@@ -7,14 +7,15 @@
 // on every variant alike. The workloads are bench/workloads.ts's relay workloads, as `npm run
 // bench` runs them, but without load shedding; by default W2 (10 observables, cache off), W4 (W2
 // from a warm cache) and W5 (1 domain, 1 000 records: its peak RSS); BENCH_AB_WORKLOADS picks
-// others (e.g. `W1,W2`).
+// others (e.g. `W1,W2`), COLD among them: each variant's Lambda handler, built by its own
+// scripts/build-lambda.ts, in fresh processes (its figures: the median of each round's runs).
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Peer } from './ipc.js'
-import { bundleChildren, measure, median, OBSERVE_PATH, relayEnv, root, setting, startChild, WorkloadData } from './measure.js'
+import { bundleChildren, measure, measureCold, median, OBSERVE_PATH, relayEnv, root, setting, startChild, WorkloadData } from './measure.js'
 import type { RelayReady, RelayRequest, SimulatorReady, SimulatorRequest } from './protocol.js'
 import { onShippedNode } from './shipped-node.js'
 import type { Row, Workload } from './table.js'
@@ -25,19 +26,19 @@ const SECONDS = setting('BENCH_SECONDS', 5, 1)
 const WARMUP_SECONDS = setting('BENCH_WARMUP_SECONDS', 2, 0)
 const CONNECTIONS = setting('BENCH_CONNECTIONS', 16, 1)
 
-interface Variant { name: string, ref: string, options: string[], relayFile: string }
+interface Variant { name: string, ref: string, options: string[], relayFile: string, handler: string }
 
-/** The relay workloads BENCH_AB_WORKLOADS names (W2, W4 and W5 by default). */
+/** The relay and COLD workloads BENCH_AB_WORKLOADS names (W2, W4 and W5 by default). */
 function workloads (): Workload[] {
   return (process.env.BENCH_AB_WORKLOADS || 'W2,W4,W5').split(',').map(name => {
     const workload = WORKLOADS.find(each => each.name === name.trim())
-    if (workload?.server.kind !== 'relay') throw new Error(`BENCH_AB_WORKLOADS: ${name} is none of bench/workloads.ts's relay workloads`)
+    if (workload?.server.kind !== 'relay' && workload?.server.kind !== 'lambda') throw new Error(`BENCH_AB_WORKLOADS: ${name} is none of bench/workloads.ts's relay workloads or COLD`)
     return workload
   })
 }
 
 /** The variant's tree, built: `.` is this one (built by npm run build); any other ref is archived and compiled apart. */
-async function prepare (spec: string, work: string): Promise<Variant> {
+async function prepare (spec: string, work: string, cold: boolean): Promise<Variant> {
   const [name, rest] = spec.split(/=(.*)/s)
   const [ref, ...options] = rest.split(' ').filter(word => word !== '')
   let dir = root
@@ -51,7 +52,13 @@ async function prepare (spec: string, work: string): Promise<Variant> {
   }
   const outdir = path.join(work, `${name}-bench`)
   await bundleChildren(dir, ['relay-process.ts'], outdir)
-  return { name, ref, options, relayFile: path.join(outdir, 'relay-process.mjs') }
+  // beside the variant's dist/, whose node_modules/ it finds
+  const handler = path.join(dir, 'dist', 'lambda-bundle.js')
+  if (cold) {
+    const { bundleLambda } = await import(pathToFileURL(path.join(dir, 'scripts', 'build-lambda.ts')).href) as { bundleLambda: (outfile: string) => Promise<void> }
+    await bundleLambda(handler)
+  }
+  return { name, ref, options, relayFile: path.join(outdir, 'relay-process.mjs'), handler }
 }
 
 async function main (): Promise<void> {
@@ -62,8 +69,9 @@ async function main (): Promise<void> {
   let simulator: Peer<SimulatorRequest> | undefined
   try {
     const variants: Variant[] = []
-    for (const spec of specs) variants.push(await prepare(spec, work))
-    await bundleChildren(root, ['simulator-process.ts'], work)
+    const cold = chosen.some(workload => workload.server.kind === 'lambda')
+    for (const spec of specs) variants.push(await prepare(spec, work, cold))
+    await bundleChildren(root, ['simulator-process.ts', 'cold-process.ts'], work)
     const started = await startChild<SimulatorRequest, SimulatorReady>(path.join(work, 'simulator-process.mjs'), {})
     simulator = started.peer
     const data = new WorkloadData()
@@ -71,38 +79,50 @@ async function main (): Promise<void> {
     console.error(`A/B on Node.js ${process.version}: ${ROUNDS} rounds, each workload ${WARMUP_SECONDS} s warm-up and ${SECONDS} s measured, ${CONNECTIONS} connections; ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(2)}`)
     for (let round = 0; round < ROUNDS; round++) {
       for (const workload of chosen) {
+        const { server } = workload
         // no load shedding: on a busy machine it would answer some calls with a cheap error instead of their work
-        const env = relayEnv(started.ready.url, 'warn', { ...(workload.server as { env: Record<string, string> }).env, MAX_EVENT_LOOP_DELAY_MS: '0' })
+        const env = relayEnv(started.ready.url, 'warn', { ...(server.kind === 'relay' ? server.env : {}), MAX_EVENT_LOOP_DELAY_MS: '0' })
         const unscript = await data.script(simulator, workload)
         for (let turn = 0; turn < variants.length; turn++) {
           const variant = variants[(round + turn) % variants.length]
-          const { peer, ready } = await startChild<RelayRequest, RelayReady>(variant.relayFile, env, variant.options)
           let row: Row
-          try {
-            row = await measure(workload, simulator, { peer, port: ready.port }, OBSERVE_PATH, data.body(workload),
-              { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: workload.connections ?? CONNECTIONS })
-          } finally {
-            await peer.stop()
+          if (server.kind === 'lambda') {
+            ({ row } = await measureCold(workload, simulator, env, variant.handler, path.join(work, 'cold-process.mjs'), server.runs, data.body(workload)))
+          } else {
+            const { peer, ready } = await startChild<RelayRequest, RelayReady>(variant.relayFile, env, variant.options)
+            try {
+              row = await measure(workload, simulator, { peer, port: ready.port }, OBSERVE_PATH, data.body(workload),
+                { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: workload.connections ?? CONNECTIONS })
+            } finally {
+              await peer.stop()
+            }
           }
           const key = `${workload.name} ${variant.name}`
           if (row.errorAnswers > 0) throw new Error(`${key}: ${row.errorAnswers} answers with errors`)
           figures.set(key, [...(figures.get(key) ?? []), row])
-          console.error(`  round ${round + 1} ${key}: ${row.relayCpuMsPerCall.toFixed(2)} ms CPU a call, p99 ${row.latencyMs.p99} ms, peak RSS ${row.peakRssMB.toFixed(0)} MB`)
+          console.error(`  round ${round + 1} ${key}: ${row.relayCpuMsPerCall.toFixed(2)} ms CPU a call, p50 ${row.latencyMs.p50.toFixed(0)} ms, p99 ${row.latencyMs.p99.toFixed(0)} ms, peak RSS ${row.peakRssMB.toFixed(0)} MB`)
         }
         await unscript()
       }
     }
-    const lines = ['| workload | variant | CPU ms a call (median; min–max) | vs the first | p99 ms | peak RSS MB |', '|---|---|---|---|---|---|']
+    const lines = ['| workload | variant | CPU ms a call (median; min–max) | vs the first | p50 ms | p99 ms | peak RSS MB |', '|---|---|---|---|---|---|---|']
     const summary: Record<string, unknown> = {}
     for (const workload of chosen) {
       const first = median((figures.get(`${workload.name} ${variants[0].name}`) as Row[]).map(each => each.relayCpuMsPerCall))
       for (const variant of variants) {
         const runs = figures.get(`${workload.name} ${variant.name}`) as Row[]
         const cpu = runs.map(each => each.relayCpuMsPerCall)
-        const row = { cpuMsPerCall: median(cpu), min: Math.min(...cpu), max: Math.max(...cpu), p99Ms: median(runs.map(each => each.latencyMs.p99)), peakRssMB: Math.max(...runs.map(each => each.peakRssMB)) }
+        const row = {
+          cpuMsPerCall: median(cpu),
+          min: Math.min(...cpu),
+          max: Math.max(...cpu),
+          p50Ms: median(runs.map(each => each.latencyMs.p50)),
+          p99Ms: median(runs.map(each => each.latencyMs.p99)),
+          peakRssMB: Math.max(...runs.map(each => each.peakRssMB))
+        }
         summary[`${workload.name} ${variant.name}`] = { ...row, runs }
         lines.push(`| ${workload.name} | ${variant.name} (${variant.ref}${variant.options.length > 0 ? ' ' + variant.options.join(' ') : ''}) | ${row.cpuMsPerCall.toFixed(2)}; ${row.min.toFixed(2)}–${row.max.toFixed(2)} | ` +
-          `${variant === variants[0] ? '' : `${(100 * (row.cpuMsPerCall / first - 1)).toFixed(1)} %`} | ${row.p99Ms} | ${row.peakRssMB.toFixed(0)} |`)
+          `${variant === variants[0] ? '' : `${(100 * (row.cpuMsPerCall / first - 1)).toFixed(1)} %`} | ${row.p50Ms.toFixed(0)} | ${row.p99Ms.toFixed(0)} | ${row.peakRssMB.toFixed(0)} |`)
       }
     }
     console.log(lines.join('\n'))

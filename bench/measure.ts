@@ -1,12 +1,13 @@
 // What `npm run bench` and `npm run bench:ab` share: the bench's settings, its child processes
 // (the C1fApp simulator, the relay, FLOOR, bundled to plain JavaScript over a build of the
 // project), the bodies of the workloads, and one measured window.
-import { fork } from 'node:child_process'
+import { execFile, fork } from 'node:child_process'
 import { isBuiltin } from 'node:module'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
 import autocannon from 'autocannon'
 import { build, type Plugin } from 'esbuild'
 import { createSigner } from 'fast-jwt'
@@ -248,4 +249,73 @@ export async function profileWindow (simulator: Peer<SimulatorRequest>, server: 
   await load(server.port, urlPath, body, connections, seconds)
   const after = await settle(simulator, server.peer)
   return { profile: await server.peer.request<ProfileSplit>({ op: 'profiled' }), calls: after.stats.calls - before.stats.calls }
+}
+
+export interface Cold {
+  /** the handler file imported, relative to the project */
+  handler: string
+  /** each run, in ms: node's own start-up (to the handler's import), the import (which builds the relay, Lambda's init phase), the first call, the two together */
+  runs: Array<{ bootMs: number, importMs: number, firstCallMs: number, answerMs: number, cpuMs: number, peakRssMB: number }>
+}
+
+const execFileAsync = promisify(execFile)
+
+/**
+ * COLD: `runs` fresh processes, one after the other (`coldFile`, bench/cold-process.ts bundled),
+ * each importing the Lambda handler in `handler` and answering one observe call of `body`; `env`
+ * configures the relay (relayEnv's; its PORT is left out: a handler listens on none).
+ */
+export async function measureCold (workload: Workload, simulator: Peer<SimulatorRequest>, env: Record<string, string>, handler: string,
+  coldFile: string, runs: number, body: string): Promise<{ row: Row, cold: Cold }> {
+  const processEnv: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    ...env,
+    // set by Lambda's runtime in every instance, and read by the relay
+    AWS_LAMBDA_FUNCTION_NAME: 'c1fapp-relay-bench',
+    BENCH_HANDLER: pathToFileURL(handler).href,
+    BENCH_AUTHORIZATION: authorization,
+    BENCH_BODY: body
+  }
+  delete processEnv.PORT
+  const upstreamBefore = await simulator.request<number>({ op: 'count' })
+  const each: Cold['runs'] = []
+  let answer = { bytes: 0, sightings: 0 }
+  for (let i = 0; i < runs; i++) {
+    const { stdout } = await execFileAsync(process.execPath, [coldFile], { env: processEnv })
+    const run = JSON.parse(stdout) as { startMs: number, importedMs: number, answeredMs: number, cpuMs: number, maxRssKB: number, status: number, sightings: number, bytes: number }
+    if (run.status !== 200 || run.sightings === 0) throw new Error(`${workload.name}: the first call answered HTTP ${run.status} with ${run.sightings} sightings`)
+    answer = { bytes: run.bytes, sightings: run.sightings }
+    each.push({
+      bootMs: run.startMs,
+      importMs: run.importedMs - run.startMs,
+      firstCallMs: run.answeredMs - run.importedMs,
+      answerMs: run.answeredMs - run.startMs,
+      cpuMs: run.cpuMs,
+      peakRssMB: run.maxRssKB / 1024
+    })
+  }
+  // the simulator counts what it received every 250 ms as well: wait for the last run's request
+  await sleep(300)
+  const upstreamCalls = await simulator.request<number>({ op: 'count' }) - upstreamBefore
+  const answers = each.map(run => run.answerMs)
+  return {
+    cold: { handler: path.relative(root, handler), runs: each },
+    row: {
+      workload: workload.name,
+      what: workload.what,
+      connections: 1,
+      latencyMs: { p50: median(answers), p99: Math.max(...answers) },
+      non2xx: 0,
+      socketErrors: 0,
+      errorAnswers: 0,
+      relayCalls: runs,
+      upstreamCalls,
+      upstreamPerCall: upstreamCalls / runs,
+      relayCpuMsPerCall: median(each.map(run => run.cpuMs)),
+      peakRssMB: median(each.map(run => run.peakRssMB)),
+      peakOf: 'process',
+      answerBytes: answer.bytes,
+      sightings: answer.sightings
+    }
+  }
 }

@@ -5,17 +5,15 @@
 // writes bench/results.json and docs/performance.svg. The exit code is 0 whatever the figures
 // (figures on a shared machine are noisy); a broken run (a wrong answer, a child that dies, a
 // workload whose figures did not come out) exits non-zero and names what broke.
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { promisify } from 'node:util'
+import { fileURLToPath } from 'node:url'
 import { bundleLambda } from '../scripts/build-lambda.js'
 import { chartSvg, type ChartPoint } from './chart.js'
 import type { Peer } from './ipc.js'
 import {
-  authorization, bundleChildren, call, floorEnv, load, measure, median, OBSERVE_PATH, profileWindow, relayEnv, root, setting, startChild, WorkloadData
+  authorization, bundleChildren, call, floorEnv, load, measure, measureCold, median, OBSERVE_PATH, profileWindow, relayEnv, root, setting, startChild, WorkloadData, type Cold
 } from './measure.js'
 import type { ProfileSplit } from './profile.js'
 import { LIMIT_PATH, type RelayReady, type RelayRequest, type SimulatorReady, type SimulatorRequest } from './protocol.js'
@@ -37,8 +35,6 @@ function startOptions (): string {
 /** node options of the relay and FLOOR processes; BENCH_RELAY_NODE_OPTIONS replaces npm start's (an empty value: none) */
 const RELAY_NODE_OPTIONS = (process.env.BENCH_RELAY_NODE_OPTIONS ?? startOptions()).split(' ').filter(option => option !== '')
 
-const execFileAsync = promisify(execFile)
-
 const MEMORY_UNITS: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 }
 /** the Kubernetes example's container memory limit, in MiB (the unit of the rows' peak RSS) */
 function memoryLimitMB (): number {
@@ -46,13 +42,6 @@ function memoryLimitMB (): number {
   const found = /limits:\s*\n\s*cpu: \S+\s*\n\s*memory: (\d+)(Ki|Mi|Gi)/.exec(yaml)
   if (found === null) throw new Error('deploy/relay.yaml: no container memory limit found')
   return Number(found[1]) * MEMORY_UNITS[found[2]] / 2 ** 20
-}
-
-interface Cold {
-  /** the handler file imported, relative to the project */
-  handler: string
-  /** each run, in ms: node's own start-up (to the handler's import), the import (which builds the relay, Lambda's init phase), the first call */
-  runs: Array<{ bootMs: number, importMs: number, firstCallMs: number, answerMs: number, cpuMs: number, peakRssMB: number }>
 }
 
 interface Server { peer: Peer<RelayRequest>, port: number }
@@ -131,57 +120,13 @@ class Bench {
     this.split = { workload: workload.name, split }
   }
 
-  /** COLD: fresh processes, one after the other, that import the Lambda handler and answer one observe call each. */
+  /** COLD: the Lambda handler as `npm run build:lambda` builds it, beside dist/ (whose node_modules/ it finds), in fresh processes. */
   private async measureCold (workload: Workload, runs: number, body: string): Promise<void> {
     const handler = path.join(root, 'dist', 'lambda-bundle.js')
     await bundleLambda(handler)
-    // AWS_LAMBDA_FUNCTION_NAME: set by Lambda's runtime in every instance, and read by the relay
-    const env: Record<string, string> = {
-      ...relayEnv(this.simulatorUrl, LOG_LEVEL, { AWS_LAMBDA_FUNCTION_NAME: 'c1fapp-relay-bench' }),
-      BENCH_HANDLER: pathToFileURL(handler).href,
-      BENCH_AUTHORIZATION: authorization,
-      BENCH_BODY: body
-    }
-    delete env.PORT
-    const upstreamBefore = await this.simulator.request<number>({ op: 'count' })
-    const each: Cold['runs'] = []
-    let answer = { bytes: 0, sightings: 0 }
-    for (let i = 0; i < runs; i++) {
-      const { stdout } = await execFileAsync(process.execPath, [path.join(this.outdir, 'cold-process.mjs')], { env: { PATH: process.env.PATH ?? '', ...env } })
-      const run = JSON.parse(stdout) as { startMs: number, importedMs: number, answeredMs: number, cpuMs: number, maxRssKB: number, status: number, sightings: number, bytes: number }
-      if (run.status !== 200 || run.sightings === 0) throw new Error(`${workload.name}: the first call answered HTTP ${run.status} with ${run.sightings} sightings`)
-      answer = { bytes: run.bytes, sightings: run.sightings }
-      each.push({
-        bootMs: run.startMs,
-        importMs: run.importedMs - run.startMs,
-        firstCallMs: run.answeredMs - run.importedMs,
-        answerMs: run.answeredMs - run.startMs,
-        cpuMs: run.cpuMs,
-        peakRssMB: run.maxRssKB / 1024
-      })
-    }
-    // the simulator counts what it received every 250 ms as well: wait for the last run's request
-    await new Promise(resolve => setTimeout(resolve, 300))
-    const upstreamCalls = await this.simulator.request<number>({ op: 'count' }) - upstreamBefore
-    this.cold = { handler: path.relative(root, handler), runs: each }
-    const answers = each.map(run => run.answerMs)
-    this.rows.set(workload.name, {
-      workload: workload.name,
-      what: workload.what,
-      connections: 1,
-      latencyMs: { p50: median(answers), p99: Math.max(...answers) },
-      non2xx: 0,
-      socketErrors: 0,
-      errorAnswers: 0,
-      relayCalls: runs,
-      upstreamCalls,
-      upstreamPerCall: upstreamCalls / runs,
-      relayCpuMsPerCall: median(each.map(run => run.cpuMs)),
-      peakRssMB: median(each.map(run => run.peakRssMB)),
-      peakOf: 'process',
-      answerBytes: answer.bytes,
-      sightings: answer.sightings
-    })
+    const { row, cold } = await measureCold(workload, this.simulator, relayEnv(this.simulatorUrl, LOG_LEVEL, {}), handler, path.join(this.outdir, 'cold-process.mjs'), runs, body)
+    this.rows.set(workload.name, row)
+    this.cold = cold
   }
 }
 
