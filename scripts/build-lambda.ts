@@ -145,8 +145,7 @@ autoload[Symbol.for('skip-override')] = true
  * swagger-ui finds its logo and the files it serves beside its own code (`__dirname`), which its
  * code bundled has not: there, `__dirname` names the folder of the installed package, which the
  * Lambda package keeps in node_modules/. Bundled, its code and its dependencies' (files Node
- * would otherwise resolve and compile one by one) cost the first /documentation call less: they run
- * then, not in the init (plugins/documentation.ts).
+ * would otherwise resolve and compile one by one) cost a new instance less to start.
  */
 const swaggerUiFiles: Plugin = {
   name: 'swagger-ui-files',

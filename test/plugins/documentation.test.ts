@@ -55,14 +55,3 @@ t.test('the CTIM model and the envelope are named components, and the routes ref
   t.strictSame(spec.paths['/health'].post.responses[200].content['application/json'].schema,
     { $ref: '#/components/schemas/HealthEnvelope' }, "/health's answer, with the key's quota")
 })
-
-t.test('what the UI does not serve under /documentation is the relay\'s unknown route; the UI is built once, when first asked', async t => {
-  const { app } = await buildRelay(t)
-  const unknown = await app.inject({ method: 'GET', url: '/documentation/nothing-here?x=1' })
-  t.equal(unknown.statusCode, 404)
-  t.strictSame(unknown.json(), { errors: [{ type: 'fatal', code: 'not found', message: 'Unknown route: GET /documentation/nothing-here' }] })
-  const head = await app.inject({ method: 'HEAD', url: '/documentation/static/swagger-ui.css' })
-  t.equal(head.statusCode, 200)
-  t.match(head.headers['content-type'], /^text\/css/)
-  t.equal(head.body, '', 'HEAD: the headers alone')
-})
