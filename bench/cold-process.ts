@@ -1,7 +1,7 @@
 // COLD: a fresh node process that imports the built Lambda handler (BENCH_HANDLER, a file URL) and
 // answers its first observe call, as a new Lambda instance does. Prints its timings as one JSON
-// line: milliseconds since the process started (node's own start-up included), to the handler
-// imported and to the first answer, and the process's CPU time by then.
+// line: milliseconds since the process started, when the handler's import began (node's own start-up
+// before it) and ended, and the first answer; the process's CPU time and peak RSS by then; the answer.
 import { performance } from 'node:perf_hooks'
 
 interface Handler { handler: (event: unknown, context: unknown) => Promise<{ statusCode: number, body: string }> }
@@ -22,6 +22,15 @@ const answer = await handler({
 }, {})
 const answered = performance.now()
 const sightings = (JSON.parse(answer.body) as { data?: { sightings?: { count: number } } }).data?.sightings?.count ?? 0
-const { user, system } = process.cpuUsage()
-console.log(JSON.stringify({ startMs: started, importedMs: imported, answeredMs: answered, cpuMs: (user + system) / 1000, status: answer.statusCode, sightings }))
+const { userCPUTime, systemCPUTime, maxRSS } = process.resourceUsage()
+console.log(JSON.stringify({
+  startMs: started,
+  importedMs: imported,
+  answeredMs: answered,
+  cpuMs: (userCPUTime + systemCPUTime) / 1000,
+  maxRssKB: maxRSS,
+  status: answer.statusCode,
+  sightings,
+  bytes: Buffer.byteLength(answer.body)
+}))
 process.exit(0)

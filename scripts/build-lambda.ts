@@ -10,7 +10,7 @@
 import { execFile } from 'node:child_process'
 import { build, type Plugin } from 'esbuild'
 import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { createRequire, isBuiltin } from 'node:module'
 import { cp, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -193,6 +193,23 @@ const lazyPackages: Plugin = {
   }
 }
 
+/**
+ * Node's own modules, imported by ES modules in the bundle, as `require()` calls instead: an ES
+ * import of a built-in makes Node build its ES facade, which reads every export, lazy ones
+ * included, and node:http's lazy WebSocket and MessageEvent load undici, Node's fetch: some 20 ms
+ * of every new instance's init on Node.js 24 (an ES import of node:http took 25 ms here, its
+ * require() 3 ms), for nothing the relay uses. `require()` hands the module over as it is.
+ */
+const builtinsByRequire: Plugin = {
+  name: 'builtins-by-require',
+  setup (esbuild) {
+    esbuild.onResolve({ filter: /^[a-z_:/]+$/ }, args => args.kind === 'import-statement' && isBuiltin(args.path)
+      ? { path: args.path, namespace: 'builtin-by-require' }
+      : undefined)
+    esbuild.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, args => ({ contents: `module.exports = require(${JSON.stringify(args.path)})`, loader: 'js' }))
+  }
+}
+
 /** Bundles the Lambda handler into `outfile` (an ES module); packages it cannot carry stay imports from node_modules/. */
 export async function bundleLambda (outfile: string): Promise<void> {
   await build({
@@ -216,7 +233,7 @@ export { handler }
     banner: { js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);" },
     // loaded only where they are used, never on Lambda but with CACHE_REDIS_URL: from node_modules/
     external: ['ioredis', 'prom-client'],
-    plugins: [staticAutoload, swaggerUiFiles, lazyPackages],
+    plugins: [staticAutoload, swaggerUiFiles, lazyPackages, builtinsByRequire],
     logLevel: 'warning'
   })
 }
