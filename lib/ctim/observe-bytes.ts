@@ -246,12 +246,12 @@ export function template<C> (schema: TObject, writers: Writers<C>): (out: JsonBy
   }
   object(schema, writers, schema.title ?? 'entity')
   flush()
-  // One straight-line function per template, as fast-json-stringify compiles its serialisers: a
-  // loop over the steps calls a different function at one call site each time, which V8 cannot
-  // inline (W5's mapping took some 10 % more CPU on Node.js 24). The source holds only the steps' indices.
-  const body = steps.map((step, i) => Buffer.isBuffer(step) ? `out.raw(step${i})` : `step${i}(out, doc)`).join('\n')
-  // eslint-disable-next-line no-new-func
-  return new Function(...steps.map((_, i) => `step${i}`), `return function write (out, doc) {\n${body}\n}`)(...steps) as (out: JsonBytes, doc: C) => void
+  return (out, doc) => {
+    for (const step of steps) {
+      if (Buffer.isBuffer(step)) out.raw(step)
+      else step(out, doc)
+    }
+  }
 }
 
 /** An entity the plain way: the JSON text of its schema's fast-json-stringify serialiser, compiled on first use. */
