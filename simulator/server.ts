@@ -13,6 +13,7 @@ export interface ScriptedAnswer {
   body?: unknown // a string is sent as is, a Buffer as is as JSON (a large answer, encoded once); anything else JSON.stringify'd; absent: the normal answer for the request
   headers?: Record<string, string>
   delayMs?: number // wait before sending anything
+  heldUntil?: Promise<unknown> // then send nothing until this settles: a test holds requests in flight for as long as it needs, and lets them go
   drop?: 'before-headers' | 'mid-body' // destroy the socket: at once, or after sending headers and part of the body
   trickleMs?: number // send the body in small chunks with this pause between them
   chunked?: boolean // no content-length: the body is sent chunked, its size unknown until it ends
@@ -78,12 +79,25 @@ function pause (ms: number, res: ServerResponse): Promise<void> {
   })
 }
 
+// Resolves when the gate settles or the client has gone away, whichever comes first.
+function held (gate: Promise<unknown>, res: ServerResponse): Promise<void> {
+  return new Promise(resolve => {
+    const done = (): void => {
+      res.off('close', done)
+      resolve()
+    }
+    res.once('close', done)
+    gate.then(done, done)
+  })
+}
+
 function write (res: ServerResponse, chunk: Buffer): Promise<void> {
   return new Promise(resolve => res.write(chunk, () => resolve()))
 }
 
 async function send (res: ServerResponse, answer: Answer, script: ScriptedAnswer): Promise<void> {
   await pause(script.delayMs ?? 0, res)
+  if (script.heldUntil !== undefined) await held(script.heldUntil, res)
   if (res.destroyed) return
   if (script.drop === 'before-headers') {
     res.destroy()

@@ -194,18 +194,22 @@ t.test('observables are queried concurrently, at most C1FAPP_CONCURRENCY at once
   const observables = [1, 2, 3, 4, 5].map(n => ({ type: 'domain', value: `host${n}.example` }))
   t.test('all at once', async t => {
     const { app, simulator } = await buildRelay(t)
-    simulator.script('*', { delayMs: 3000, body: [] })
+    let release!: () => void
+    simulator.script('*', { heldUntil: new Promise<void>(resolve => { release = resolve }), body: [] })
     const answer = post(app, '/observe/observables', observables)
-    t.ok(await waitFor(() => simulator.requests.length === 5, 2500), 'five requests in flight before the first answer')
+    t.ok(await waitFor(() => simulator.requests.length === 5), 'five requests in flight, none answered')
+    release()
     t.strictSame((await answer).json(), { data: {} })
   })
   t.test('two at a time', async t => {
     const { app, simulator } = await buildRelay(t, { C1FAPP_CONCURRENCY: '2' })
-    simulator.script('*', { delayMs: 2000, body: [] })
+    let release!: () => void
+    simulator.script('*', { heldUntil: new Promise<void>(resolve => { release = resolve }), body: [] })
     const answer = post(app, '/observe/observables', observables)
-    t.ok(await waitFor(() => simulator.requests.length === 2, 1000), 'two requests in flight')
+    t.ok(await waitFor(() => simulator.requests.length === 2), 'two requests in flight')
     await sleep(300)
     t.equal(simulator.requests.length, 2, 'no third before one of them is answered')
+    release()
     t.strictSame((await answer).json(), { data: {} })
     t.equal(simulator.requests.length, 5)
   })

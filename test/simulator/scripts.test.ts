@@ -80,6 +80,19 @@ t.test('scripts', async t => {
     t.ok(Date.now() - start >= 140, `${Date.now() - start} ms`)
   })
 
+  t.test('heldUntil holds the answer until the gate settles, or until the client goes away', async t => {
+    let release!: () => void
+    simulator.script('a.example', { heldUntil: new Promise<void>(resolve => { release = resolve }), body: 'held' })
+    let answered = false
+    const answer = ask(simulator, 'a.example').then(res => { answered = true; return res })
+    await new Promise(resolve => setTimeout(resolve, 100))
+    t.equal(answered, false, 'nothing before the gate settles')
+    release()
+    t.equal(await (await answer).text(), 'held')
+    simulator.script('a.example', { heldUntil: new Promise(() => {}), body: 'never' })
+    await t.rejects(fetch(simulator.url, { method: 'POST', body: bodyFor('a.example'), signal: AbortSignal.timeout(50) }), { name: 'TimeoutError' }, 'never answered')
+  })
+
   t.test('drop before-headers destroys the socket at once', async t => {
     simulator.script('a.example', { drop: 'before-headers' })
     const { res, error } = await raw(simulator, 'a.example')

@@ -1,0 +1,18 @@
+// Which Node.js `npm test` runs tap on (scripts/on-supported-node.ts): this one when package.json's
+// engines allow it, else the Dockerfile's, the relay's own runtime.
+
+/** The Node.js majors that package.json's engines allow (`^22 || ^24`: 22 and 24). */
+export function supportedMajors (engines: string): number[] {
+  const majors = engines.split('||').map(range => Number(/^\s*\^(\d+)\s*$/.exec(range)?.[1]))
+  if (majors.some(Number.isNaN)) throw new Error(`engines.node "${engines}": expected caret ranges such as "^22 || ^24"`)
+  return majors
+}
+
+/** The major to run on: this Node.js's when engines allow it, else the Dockerfile's `FROM node:N-slim`. */
+export function majorToRunOn (engines: string, dockerfile: string, version: string): { major: number, thisNode: boolean } {
+  const own = Number(/^v?(\d+)\./.exec(version)?.[1])
+  if (supportedMajors(engines).includes(own)) return { major: own, thisNode: true }
+  const shipped = /^FROM node:(\d+)-slim/m.exec(dockerfile)
+  if (shipped === null) throw new Error('the Dockerfile has no FROM node:N-slim line')
+  return { major: Number(shipped[1]), thisNode: false }
+}
