@@ -27,6 +27,8 @@ const WARMUP_SECONDS = setting('BENCH_WARMUP_SECONDS', 2, 0)
 const CONNECTIONS = setting('BENCH_CONNECTIONS', 16, 1)
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || 'warn'
 const PROFILE_SECONDS = Math.max(1, Math.round(SECONDS / 2))
+/** windows of each row a ratio target sets against another (W1 and FLOOR+got·W1, W2 and FLOOR+got), taken in turn */
+const RATIO_WINDOWS = setting('BENCH_RATIO_WINDOWS', 3, 1)
 /** `npm start`'s node options (package.json): the relay runs as a module owner runs it. */
 function startOptions (): string {
   const { scripts } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
@@ -109,6 +111,48 @@ class Bench {
     }
   }
 
+  /**
+   * The rows of each ratio target, measured again in turn, window after window: their CPU a call is
+   * the median of RATIO_WINDOWS windows, so that the machine's drift between two rows measured
+   * minutes apart does not decide the ratio (bench:ab alternates its variants the same way).
+   */
+  async inTurn (workloads: Workload[]): Promise<void> {
+    for (const workload of workloads) {
+      const { target } = workload
+      if (target?.kind !== 'CPU against' || RATIO_WINDOWS === 1) continue
+      const pair = [workload, workloads.find(each => each.name === target.row) as Workload]
+      console.error(`  ${pair.map(each => each.name).join(' and ')} in turn, ${RATIO_WINDOWS - 1} more window${RATIO_WINDOWS === 2 ? '' : 's'} each`)
+      const windows = pair.map(each => [(this.rows.get(each.name) as Row).relayCpuMsPerCall])
+      for (let round = 1; round < RATIO_WINDOWS; round++) {
+        for (const [i, each] of pair.entries()) windows[i].push(await this.window(each))
+      }
+      for (const [i, each] of pair.entries()) {
+        const row = this.rows.get(each.name) as Row
+        this.rows.set(each.name, { ...row, relayCpuMsPerCall: median(windows[i]), cpuWindowsMs: windows[i] })
+        console.error(`    ${each.name}: CPU ${windows[i].map(cpu => cpu.toFixed(2)).join(', ')} ms a call`)
+      }
+    }
+  }
+
+  /** One more measured window of a relay or FLOOR row, in a process of its own: its CPU a call. */
+  private async window (workload: Workload): Promise<number> {
+    const { server } = workload
+    if (server.kind !== 'relay' && server.kind !== 'floor') throw new Error(`${workload.name}: only a relay or FLOOR row is measured in turn`)
+    const unscript = await this.data.script(this.simulator, workload)
+    const started = server.kind === 'relay'
+      ? await this.start('relay-process.mjs', relayEnv(this.simulatorUrl, LOG_LEVEL, server.env))
+      : await this.start('floor-process.mjs', floorEnv(this.simulatorUrl, workload))
+    try {
+      const window = { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: workload.connections ?? CONNECTIONS }
+      const row = await measure(workload, this.simulator, started, OBSERVE_PATH, this.data.body(workload), window)
+      checkRows([workload], new Map([[workload.name, row]]))
+      return row.relayCpuMsPerCall
+    } finally {
+      await started.peer.stop()
+      await unscript()
+    }
+  }
+
   /** The relay's own work on the workload's C1fApp answer, timed in a process of its own (bench/split.ts). */
   private async measureSplit (workload: Workload, env: Record<string, string>): Promise<void> {
     const { upstream } = workload
@@ -183,10 +227,11 @@ async function main (): Promise<void> {
     const started = await startChild<SimulatorRequest, SimulatorReady>(path.join(outdir, 'simulator-process.mjs'), {})
     simulator = started.peer
     bench = new Bench(outdir, simulator, started.ready.url)
-    console.error(`Node.js ${process.version}. Each workload: ${WARMUP_SECONDS} s warm-up, ${SECONDS} s measured; node options of the relay and FLOOR: ${RELAY_NODE_OPTIONS.join(' ') || 'none'}.`)
+    console.error(`Node.js ${process.version}. Each workload: ${WARMUP_SECONDS} s warm-up, ${SECONDS} s measured (a ratio target's two rows: ${RATIO_WINDOWS} windows each, in turn); node options of the relay and FLOOR: ${RELAY_NODE_OPTIONS.join(' ') || 'none'}.`)
     await bench.run(workloads)
+    checkRows(workloads, bench.rows)
+    await bench.inTurn(workloads)
     const byName = bench.rows
-    checkRows(workloads, byName)
     const limitMB = memoryLimitMB()
     const verdicts = workloads.map(workload => verdict(workload, byName, limitMB)).filter((each): each is Verdict => each !== undefined)
     const loadAfter = os.loadavg()
@@ -200,7 +245,7 @@ async function main (): Promise<void> {
     }
 
     console.log(`\nnpm run bench on Node.js ${process.version}: ${workloads.length === WORKLOADS.length ? 'every workload' : `the workloads ${workloads.map(each => each.name).join(', ')}`}; ` +
-      `${SECONDS} s windows, node options ${RELAY_NODE_OPTIONS.join(' ') || 'none'}; peak RSS ≤ a share of deploy/relay.yaml's memory limit (${limitMB} MiB)\n`)
+      `${SECONDS} s windows (a ratio target's rows: the median CPU of ${RATIO_WINDOWS}, taken in turn), node options ${RELAY_NODE_OPTIONS.join(' ') || 'none'}; peak RSS ≤ a share of deploy/relay.yaml's memory limit (${limitMB} MiB)\n`)
     console.log(table(workloads, byName, verdicts))
     if ([...byName.values()].some(row => row.peakOf === 'process')) console.log('* the process\'s peak since it started (COLD: the fresh process\'s; elsewhere this system does not allow resetting it)')
     for (const line of details(bench, byName)) console.log(line)
@@ -209,7 +254,7 @@ async function main (): Promise<void> {
     const results = {
       date: new Date().toISOString(),
       machine,
-      settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, logLevel: LOG_LEVEL, relayNodeOptions: RELAY_NODE_OPTIONS, workloads: workloads.map(each => each.name) },
+      settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, ratioWindows: RATIO_WINDOWS, connections: CONNECTIONS, logLevel: LOG_LEVEL, relayNodeOptions: RELAY_NODE_OPTIONS, workloads: workloads.map(each => each.name) },
       workloads: [...byName.values()],
       targets: verdicts,
       profiles: Object.fromEntries(bench.profiles),

@@ -64,8 +64,10 @@ export interface Row {
   relayCalls: number
   upstreamCalls: number
   upstreamPerCall: number
-  /** the server process's CPU time (all its threads, GC included) per call it received */
+  /** the server process's CPU time (all its threads, GC included) per call it received; with cpuWindowsMs, their median */
   relayCpuMsPerCall: number
+  /** a ratio target's rows (npm run bench): the CPU a call of each window, taken in turn with the other row's */
+  cpuWindowsMs?: number[]
   /** V8's garbage-collection pauses per call (PerformanceObserver gc entries: wall time, so a busy machine inflates it) */
   gcMsPerCall?: number
   peakRssMB: number
@@ -146,7 +148,8 @@ export function verdict (workload: Workload, rows: Map<string, Row>, memoryLimit
   switch (target.kind) {
     case 'CPU against': {
       const other = (rows.get(target.row) as Row).relayCpuMsPerCall
-      return judged(`CPU ≤ ${target.times} × ${target.row}'s`, `${fixed(cpu)} ÷ ${fixed(other)} ms = ${fixed(cpu / other)}×`, cpu <= target.times * other)
+      const windows = row.cpuWindowsMs === undefined ? '' : ` (medians of ${row.cpuWindowsMs.length} windows each, in turn)`
+      return judged(`CPU ≤ ${target.times} × ${target.row}'s`, `${fixed(cpu)} ÷ ${fixed(other)} ms = ${fixed(cpu / other)}×${windows}`, cpu <= target.times * other)
     }
     case 'CPU':
       return judged(`CPU ≤ ${target.ms} ms a call`, `${fixed(cpu)} ms`, cpu <= target.ms)

@@ -85,6 +85,10 @@ t.test('verdict: each kind of target, PASS and FAIL, with its figure', async t =
     { workload: 'W1', target: "CPU ≤ 1.3 × FLOOR+got·W1's", figure: '0.90 ÷ 0.75 ms = 1.20×', pass: true })
   t.strictSame(judge('W1', { kind: 'CPU against', row: 'FLOOR+got·W1', times: 1.1 }),
     { workload: 'W1', target: "CPU ≤ 1.1 × FLOOR+got·W1's", figure: '0.90 ÷ 0.75 ms = 1.20×', pass: false })
+  rows.set('W2', row('W2', { relayCpuMsPerCall: 4.2, cpuWindowsMs: [4.6, 4.2, 3.9] }))
+  rows.set('FLOOR+got', row('FLOOR+got', { relayCpuMsPerCall: 3.5, cpuWindowsMs: [3.5, 3.6, 3.4] }))
+  t.strictSame(judge('W2', { kind: 'CPU against', row: 'FLOOR+got', times: 1.3 }),
+    { workload: 'W2', target: "CPU ≤ 1.3 × FLOOR+got's", figure: '4.20 ÷ 3.50 ms = 1.20× (medians of 3 windows each, in turn)', pass: true }, 'rows measured in turn')
   t.strictSame(judge('W1', { kind: 'CPU', ms: 1 }), { workload: 'W1', target: 'CPU ≤ 1 ms a call', figure: '0.90 ms', pass: true })
   t.strictSame(judge('W1', { kind: 'CPU', ms: 0.8 }), { workload: 'W1', target: 'CPU ≤ 0.8 ms a call', figure: '0.90 ms', pass: false })
   t.strictSame(judge('W5', { kind: 'peak RSS', shareOfMemoryLimit: 0.7 }), { workload: 'W5', target: 'peak RSS ≤ 70 % of 640 MiB', figure: '415.7 of 448 MiB', pass: true })
