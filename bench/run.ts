@@ -65,6 +65,14 @@ class Bench {
     return { peer, port: ready.port }
   }
 
+  /** The workload's relay or FLOOR, in a fresh process. */
+  private async startServer (workload: Workload): Promise<Server> {
+    const { server } = workload
+    if (server.kind === 'relay') return this.start('relay-process.mjs', relayEnv(this.simulatorUrl, LOG_LEVEL, server.env))
+    if (server.kind === 'floor') return this.start('floor-process.mjs', floorEnv(this.simulatorUrl, workload))
+    throw new Error(`${workload.name}: not answered by the relay or FLOOR`)
+  }
+
   async stopAll (): Promise<void> {
     for (const peer of this.peers.reverse()) await peer.stop()
   }
@@ -88,9 +96,7 @@ class Bench {
           this.rows.set(workload.name, await measure(workload, this.simulator, relay, LIMIT_PATH, body, window))
           await relay.peer.stop()
         } else {
-          const started = server.kind === 'relay'
-            ? await this.start('relay-process.mjs', relayEnv(this.simulatorUrl, LOG_LEVEL, server.env))
-            : await this.start('floor-process.mjs', floorEnv(this.simulatorUrl, workload))
+          const started = await this.startServer(workload)
           if (workload.profile === 'only') {
             if (WARMUP_SECONDS > 0) await load(started.port, OBSERVE_PATH, body, window.connections, WARMUP_SECONDS)
           } else {
@@ -136,12 +142,8 @@ class Bench {
 
   /** One more measured window of a relay or FLOOR row, in a process of its own: its CPU a call. */
   private async window (workload: Workload): Promise<number> {
-    const { server } = workload
-    if (server.kind !== 'relay' && server.kind !== 'floor') throw new Error(`${workload.name}: only a relay or FLOOR row is measured in turn`)
     const unscript = await this.data.script(this.simulator, workload)
-    const started = server.kind === 'relay'
-      ? await this.start('relay-process.mjs', relayEnv(this.simulatorUrl, LOG_LEVEL, server.env))
-      : await this.start('floor-process.mjs', floorEnv(this.simulatorUrl, workload))
+    const started = await this.startServer(workload)
     try {
       const window = { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: workload.connections ?? CONNECTIONS }
       const row = await measure(workload, this.simulator, started, OBSERVE_PATH, this.data.body(workload), window)
