@@ -5,19 +5,13 @@
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { shippedMajor } from '../scripts/supported-node.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
-/** The Node.js major of the Dockerfile's `FROM node:<major>…` */
-export function shippedMajor (): number {
-  const from = /^FROM node:(\d+)/m.exec(readFileSync(new URL('Dockerfile', `file://${root}/`), 'utf8'))
-  if (from === null) throw new Error('the Dockerfile names no node:<major> image')
-  return Number(from[1])
-}
-
 /** Returns when this process runs on the shipped major; else runs `script` on it and exits with its code. */
 export function onShippedNode (script: string): void {
-  const major = shippedMajor()
+  const major = shippedMajor(readFileSync(new URL('Dockerfile', `file://${root}/`), 'utf8'))
   if (Number(process.versions.node.split('.')[0]) === major) return
   console.error(`Node.js ${process.version} here: running ${script} again on Node.js ${major} (npx -p node@${major})`)
   const { status } = spawnSync('npx', ['-y', '-p', `node@${major}`, '--', 'node', '--import', 'tsx', script, ...process.argv.slice(2)],
